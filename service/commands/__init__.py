@@ -1,0 +1,1 @@
+"""Subcommands of the `yuqing` CLI; each module exposes register(subparsers)."""

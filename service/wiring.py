@@ -1,0 +1,152 @@
+"""The one place where the stages are connected.
+
+Packages stay independent: crawlers get their collaborators from `crawl_context`
+(named in the Scrapy setting YUQING_CONTEXT_FACTORY), the dashboard gets callables
+through `dashboard_services`, and stored items reach the alert engine here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from store import Item, Store, open_store
+
+from service.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def open_store_from(settings: Settings) -> Store:
+    return open_store(settings.store)
+
+
+def model_registry(settings: Settings):
+    from nlp.registry import ModelRegistry
+
+    return ModelRegistry(settings.model_path)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_classifier_for(settings: Settings, say: Callable[[str], None] = _stderr):
+    """The active model; trains the default one from the packaged data when none is active."""
+    from nlp import load_classifier
+
+    model_registry(settings).ensure_active(say)
+    return load_classifier(settings.model_path)
+
+
+def build_mailer(settings: Settings):
+    from alerts.mailer import Mailer
+
+    return Mailer(settings.smtp)
+
+
+def build_alert_engine(settings: Settings, store: Store):
+    from alerts.engine import AlertEngine
+    from alerts.notify import EmailNotifier, LogNotifier
+    from alerts.rules import load_rules
+
+    rules = load_rules(settings.path(settings.alerts.rules_file))
+    if settings.alerts.notify_to:
+        notifier: Any = EmailNotifier(
+            build_mailer(settings), settings.alerts.notify_to, settings.alerts.dashboard_url
+        )
+    else:
+        notifier = LogNotifier()
+    return AlertEngine(store, rules, notifier=notifier)
+
+
+def on_items_stored(settings: Settings, store: Store) -> Callable[[list[Item]], None]:
+    """Hand stored items to the alert engine. Alert failures never lose stored items."""
+    engine = build_alert_engine(settings, store)
+
+    def handle(items: list[Item]) -> None:
+        try:
+            engine.process(items)
+        except Exception:  # the items are stored; the next window run catches up
+            log.exception("alert engine failed on %d stored items", len(items))
+
+    return handle
+
+
+def crawl_context(scrapy_settings: Any):
+    """Context factory for the Scrapy item pipeline (Scrapy setting YUQING_CONTEXT_FACTORY)."""
+    from crawlers.config import load_sources
+    from crawlers.context import CrawlContext
+
+    config_file = scrapy_settings.get("YUQING_CONFIG") if scrapy_settings else None
+    settings = load_settings(config_file)
+    store = open_store_from(settings)
+    return CrawlContext(
+        store=store,
+        classifier=load_classifier_for(settings),
+        on_stored=on_items_stored(settings, store),
+        sources=load_sources(settings.path(settings.crawl.sources_file)),
+    )
+
+
+class Retrainer:
+    """Retraining from the dashboard runs in the background, one at a time."""
+
+    def __init__(self, settings: Settings, store: Store):
+        self.settings, self.store = settings, store
+        self._lock = threading.Lock()
+        self.last_result: str | None = None
+
+    def __call__(self) -> str:
+        if not self._lock.acquire(blocking=False):
+            return "训练任务正在进行中"
+        try:
+            items = [analyst_training_row(i) for i in self.store.labeled_items()]
+            version = model_registry(self.settings).train(extra_items=items)
+            self.last_result = version
+            return version
+        finally:
+            self._lock.release()
+
+
+def analyst_training_row(item: Item) -> dict[str, Any]:
+    """An analyst-labeled stored item as a training row of the packaged data's schema."""
+    label = dict(item.analyst_label or {})
+    relevant = bool(label.get("relevant", item.relevant))
+    return {
+        "id": f"store-{item.id}",
+        "text": item.text,
+        "title": item.title,
+        "form": item.source_type,
+        "script": item.script,
+        "relevant": relevant,
+        "category": label.get("category", item.category) if relevant else "none",
+        "risk": int(label.get("risk", item.risk or 0)) if relevant else 0,
+        "rumor_suspected": bool(label.get("rumor_suspected", item.rumor_suspected)),
+        "sentiment": label.get("sentiment", item.sentiment) or "neutral",
+        "district": item.district,
+    }
+
+
+def dashboard_services(settings: Settings, store: Store):
+    from dashboard import Services
+
+    registry = model_registry(settings)
+    return Services(
+        retrain=Retrainer(settings, store),
+        list_models=registry.list,
+        activate_model=registry.activate,
+        rollback_model=registry.rollback,
+    )
+
+
+def create_dashboard(settings: Settings, store: Store):
+    from dashboard import create_app
+
+    from service.secrets import secret_key
+
+    config = {"SECRET_KEY": secret_key(settings), "TIMEZONE": settings.timezone}
+    return create_app(config, store, dashboard_services(settings, store))
