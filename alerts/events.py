@@ -1,0 +1,242 @@
+"""Group items about the same incident into one event (store.Event).
+
+Texts are normalized (Traditional -> Simplified, no URLs/@mentions/#topics#/punctuation)
+and cut into character shingles. A new item joins the open event, of the same category
+and within `window_days`, whose items share the most shingles with it: similarity is the
+overlap coefficient |A & B| / min(|A|, |B|) because a repost usually quotes part of the
+original plus its own comment, which plain Jaccard punishes. Very short texts, where the
+overlap coefficient is unreliable, fall back to Jaccard. Candidates come from an inverted
+index over the shingles of recent events' items, so new items are not compared with
+every stored item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import jieba.analyse
+import opencc
+
+from store import Event, Item, ItemQuery, Store, utcnow
+
+from .labels import effective_labels, item_time
+from .text import clean_line
+
+log = logging.getLogger(__name__)
+_T2S = opencc.OpenCC("t2s")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|@[\w\-\u4e00-\u9fff]{1,30}|#[^#\n]{1,40}#|\[[^\]]{1,10}\]")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_REPOST = re.compile(r"^(转发|轉發|转|//|回复|RT)[:：\s]*")
+
+
+def normalize(text: str) -> str:
+    """Comparable text: Simplified, lower case, only letters/digits/CJK."""
+    text = _T2S.convert(text or "")
+    text = _NOISE.sub(" ", text)
+    text = _REPOST.sub("", text.strip())
+    return _NON_WORD.sub("", text).lower()
+
+
+def shingles(text: str, k: int = 3) -> frozenset[str]:
+    norm = normalize(text)
+    if len(norm) <= k:
+        return frozenset([norm]) if norm else frozenset()
+    return frozenset(norm[i : i + k] for i in range(len(norm) - k + 1))
+
+
+def similarity(a: frozenset[str], b: frozenset[str], min_shingles: int = 12) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    smaller = min(len(a), len(b))
+    if smaller < min_shingles:  # too short for containment to mean anything
+        return common / len(a | b)
+    return common / smaller
+
+
+def event_id_for(first_item_id: str) -> str:
+    return "ev-" + hashlib.sha1(first_item_id.encode("utf-8")).hexdigest()[:20]
+
+
+def top_keywords(texts: Iterable[str], k: int = 8) -> list[str]:
+    joined = _T2S.convert(" ".join(texts))[:5000]
+    try:
+        return [w for w in jieba.analyse.extract_tags(joined, topK=k) if not w.isdigit()]
+    except Exception:  # keywords are decoration; never fail grouping over them
+        log.exception("keyword extraction failed")
+        return []
+
+
+def _signature(item: Item, chars: int) -> str:
+    return f"{item.title or ''} {(item.text or '')[:chars]}"
+
+
+@dataclass
+class _Member:
+    event_id: str
+    sig: frozenset[str]
+
+
+@dataclass
+class _State:
+    """What the grouper knows about one event during a run."""
+
+    event: Event
+    texts: list[str] = field(default_factory=list)
+    dirty: bool = False
+
+
+class EventGrouper:
+    """Assigns items to events. `group(items)` sets item.event_id and stores events."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        window_days: float = 7,
+        threshold: float = 0.5,
+        shingle_size: int = 3,
+        text_chars: int = 400,
+        max_events: int = 500,
+        items_per_event: int = 30,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        self.store, self.window = store, timedelta(days=window_days)
+        self.threshold, self.k, self.text_chars = threshold, shingle_size, text_chars
+        self.max_events, self.items_per_event = max_events, items_per_event
+        self.clock = clock or utcnow
+
+    # -- public ----------------------------------------------------------------------
+    def group(self, items: list[Item]) -> list[Event]:
+        """Group the relevant, not yet grouped items; return the events created or grown."""
+        todo = [i for i in items if i.event_id is None and effective_labels(i)["relevant"]]
+        if not todo:
+            return []
+        now = self.clock()
+        states, members, index = self._load(now)
+        assigned: dict[str, list[str]] = defaultdict(list)
+        for item in sorted(todo, key=item_time):
+            state = self._follow_original(item, states) or self._best_match(item, states, members, index)
+            sig = shingles(_signature(item, self.text_chars), self.k)
+            if state is None:
+                state = self._new_event(item)
+                states[state.event.id] = state
+            self._add(state, item)
+            item.event_id = state.event.id
+            assigned[state.event.id].append(item.id)
+            self._index(_Member(state.event.id, sig), members, index)
+        dirty = [s for s in states.values() if s.dirty]
+        for s in dirty:
+            s.event.keywords = top_keywords(s.texts)
+        self.store.upsert_events([s.event for s in dirty])
+        for event_id, ids in assigned.items():
+            self.store.set_event(ids, event_id)
+        return [s.event for s in dirty]
+
+    def close_stale(self, now: datetime | None = None) -> int:
+        """Close open events with no new item for window_days; returns how many."""
+        now = now or self.clock()
+        stale = [e for e in self.store.list_events(status="open", limit=self.max_events * 4)
+                 if e.last_seen < now - self.window]
+        for e in stale:
+            e.status = "closed"
+        return self.store.upsert_events(stale) if stale else 0
+
+    # -- internals -------------------------------------------------------------------
+    def _load(self, now: datetime) -> tuple[dict[str, _State], list[_Member], dict[str, list[int]]]:
+        states: dict[str, _State] = {}
+        members: list[_Member] = []
+        index: dict[str, list[int]] = defaultdict(list)
+        for event in self.store.list_events(status="open", limit=self.max_events):
+            if event.last_seen < now - self.window:
+                continue
+            state, page_items = self._state_for(event)
+            states[event.id] = state
+            for item in page_items:
+                self._index(_Member(event.id, shingles(_signature(item, self.text_chars), self.k)),
+                            members, index)
+        return states, members, index
+
+    def _state_for(self, event: Event) -> tuple[_State, list[Item]]:
+        page = self.store.search_items(ItemQuery(event_id=event.id, size=self.items_per_event,
+                                                 include_duplicates=True,
+                                                 sort=[("published_at", "asc")]))
+        return _State(event, [_signature(i, self.text_chars) for i in page.items]), page.items
+
+    @staticmethod
+    def _index(member: _Member, members: list[_Member], index: dict[str, list[int]]) -> None:
+        members.append(member)
+        for s in member.sig:
+            index[s].append(len(members) - 1)
+
+    def _follow_original(self, item: Item, states: dict[str, _State]) -> _State | None:
+        """A near copy joins its original's event."""
+        if not item.duplicate_of:
+            return None
+        original = self.store.get_item(item.duplicate_of)
+        if original and original.event_id:
+            if original.event_id in states:
+                return states[original.event_id]
+            event = self.store.get_event(original.event_id)
+            if event:
+                states[event.id] = self._state_for(event)[0]
+                return states[event.id]
+        return None
+
+    def _best_match(self, item: Item, states: dict[str, _State], members: list[_Member],
+                    index: dict[str, list[int]]) -> _State | None:
+        sig = shingles(_signature(item, self.text_chars), self.k)
+        if not sig:
+            return None
+        hits: Counter[int] = Counter()
+        limit = max(50, len(members) // 5)  # shingles shared by very many texts say little
+        for s in sig:
+            postings = index.get(s, ())
+            if len(postings) <= limit:
+                hits.update(postings)
+        category, when = effective_labels(item)["category"], item_time(item)
+        best, best_score = None, self.threshold
+        for pos, _count in hits.most_common(200):
+            member = members[pos]
+            state = states.get(member.event_id)
+            if state is None or not self._compatible(state.event, category, when):
+                continue
+            score = similarity(sig, member.sig)
+            if score >= best_score:
+                best, best_score = state, score
+        return best
+
+    def _compatible(self, event: Event, category: str | None, when: datetime) -> bool:
+        if event.status != "open":
+            return False
+        if category and event.category and category != event.category:
+            return False
+        return event.first_seen - self.window <= when <= event.last_seen + self.window
+
+    def _new_event(self, item: Item) -> _State:
+        when = item_time(item)
+        event = Event(
+            id=event_id_for(item.id),
+            title=clean_line(item.title or item.text, 80) or "(无标题)",
+            first_seen=when, last_seen=when, item_count=0, max_risk=0,
+            category=effective_labels(item)["category"],
+        )
+        return _State(event)
+
+    @staticmethod
+    def _add(state: _State, item: Item) -> None:
+        labels, when, event = effective_labels(item), item_time(item), state.event
+        event.item_count += 1
+        event.first_seen = min(event.first_seen, when)
+        event.last_seen = max(event.last_seen, when)
+        event.max_risk = max(event.max_risk, labels["risk"])
+        if not event.category:
+            event.category = labels["category"]
+        state.texts.append(_signature(item, 400))
+        state.dirty = True

@@ -1,0 +1,133 @@
+"""Sending mail over SMTP with smtplib.
+
+The SMTP settings arrive as a plain object (service.settings.SmtpSettings or anything with
+host, port, username, password, starttls, ssl, sender, timeout); this package never
+imports the service's settings.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Protocol
+
+from .text import clean_subject
+
+
+class SmtpConfig(Protocol):
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    starttls: bool
+    ssl: bool
+    sender: str
+    timeout: float
+
+
+class MailError(Exception):
+    """Mail could not be sent; the message names host:port and the reason."""
+
+
+@dataclass
+class SentMail:
+    message_id: str
+    recipients: list[str]
+    refused: dict[str, str]
+
+
+def check_address(address: str) -> str:
+    """A single bare address (name@domain). Rejects anything that could smuggle headers."""
+    address = (address or "").strip()
+    if not address or any(c in address for c in "\r\n,;<>\"") or any(c.isspace() for c in address):
+        raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r}")
+    local, sep, domain = address.rpartition("@")
+    if not sep or not local or not domain or "." not in domain.strip("."):
+        raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r} (expected name@domain)")
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError) as exc:
+        raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r} ({exc})") from None
+    return address
+
+
+def build_message(sender: str, recipients: list[str], subject: str, text: str,
+                  html: str | None = None) -> EmailMessage:
+    """multipart/alternative (plain text + HTML), UTF-8."""
+    msg = EmailMessage()
+    msg["Subject"] = clean_subject(subject)
+    msg["From"] = check_address(sender)
+    msg["To"] = ", ".join(check_address(r) for r in recipients)
+    domain = sender.rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg.set_content(text, charset="utf-8")
+    if html is not None:
+        msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg
+
+
+class Mailer:
+    """Sends messages through one SMTP server. `send` raises MailError on any failure."""
+
+    def __init__(self, config: SmtpConfig):
+        self.config = config
+
+    @property
+    def where(self) -> str:
+        return f"{self.config.host}:{self.config.port}"
+
+    def send(self, recipients: list[str], subject: str, text: str, html: str | None = None) -> SentMail:
+        if not recipients:
+            raise MailError("没有收件人 / no recipients given (set alerts.digest_to / notify_to or --to)")
+        msg = build_message(self.config.sender, recipients, subject, text, html)
+        to = [check_address(r) for r in recipients]
+        try:
+            with self._connect() as smtp:
+                refused = smtp.send_message(msg, to_addrs=to)
+        except smtplib.SMTPRecipientsRefused as exc:
+            reasons = "; ".join(f"{r}: {c} {m.decode('utf-8', 'replace') if isinstance(m, bytes) else m}"
+                                for r, (c, m) in exc.recipients.items())
+            raise MailError(f"邮件服务器 {self.where} 拒收所有收件人 / refused all recipients: {reasons}") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailError(f"邮件服务器 {self.where} 登录失败 / login refused: {exc.smtp_code} {_decode(exc.smtp_error)}") from None
+        except smtplib.SMTPResponseException as exc:
+            raise MailError(f"邮件服务器 {self.where} 拒绝 / refused: {exc.smtp_code} {_decode(exc.smtp_error)}") from None
+        except smtplib.SMTPException as exc:
+            raise MailError(f"邮件服务器 {self.where} 出错 / SMTP error: {exc}") from None
+        except ssl.SSLError as exc:
+            raise MailError(f"无法与邮件服务器 {self.where} 建立 TLS / TLS failed: {exc.reason or exc}") from None
+        except TimeoutError:
+            raise MailError(f"连接邮件服务器 {self.where} 超时 / timed out after {self.config.timeout}s") from None
+        except OSError as exc:
+            raise MailError(f"无法连接邮件服务器 {self.where} / unreachable: {exc.strerror or exc}") from None
+        return SentMail(
+            message_id=str(msg["Message-ID"]), recipients=to,
+            refused={r: f"{c} {_decode(m)}" for r, (c, m) in refused.items()},
+        )
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        context = ssl.create_default_context()
+        if cfg.ssl:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        try:
+            smtp.ehlo()
+            if cfg.starttls and not cfg.ssl:
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if cfg.username:
+                smtp.login(cfg.username, cfg.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+
+def _decode(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
