@@ -1,0 +1,469 @@
+"""One article page (bytes or text) -> title, body text, publish time, author.
+
+With per-source `selectors` ({"title", "text", "time", "author"}: CSS, or XPath when the
+expression starts with "/" or "(") those win; otherwise trafilatura finds the body and
+our own rules pick the title and the publish time, because Chinese portals put the site
+name into <title> and the date into a byline next to the headline.
+Malformed or hostile HTML never raises: the result holds whatever could be found.
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import logging
+import re
+from configparser import ConfigParser
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from parsel import Selector
+from trafilatura.settings import DEFAULT_CONFIG, set_date_params
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, resolve_encoding
+
+from crawlers.dates import find_datetime, parse_datetime
+
+__all__ = ["Article", "extract_article", "clean_title", "decode_html", "detect_encoding"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Article:
+    title: str = ""
+    text: str = ""
+    published_at: datetime | None = None
+    author: str | None = None
+
+
+# meta names/properties that carry the publish time, most specific first
+_TIME_META = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "article:published", "published_time", "datepublished", "pubdate", "publishdate",
+    "publish_date", "publish-date", "publishtime", "publish_time", "ptime", "og:release_date",
+    "weibo:article:create_at", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created",
+    "dcterms.date", "date", "sailthru.date", "article.published", "release_date",
+    "firstpublishedtime", "createdate", "created",
+)
+_AUTHOR_META = ("author", "article:author", "og:article:author", "dc.creator", "byl", "sailthru.author")
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—{1,2}|–|\s-\s|-(?=[^-]{2,12}$)|::|»|＿)\s*")
+_SITE_WORDS = re.compile(
+    r"(网|新闻|频道|在线|日报|晚报|晚刊|早报|报社|时报|官网|首页|门户|论坛|社区|博客|中心|政府|"
+    r"百科|\.com|\.cn|\.net|www\.|blog|bbs|BBS|Blog)"
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_WS = re.compile(r"[ \t\u3000\xa0]+")
+_BYLINE_AUTHOR = re.compile(
+    r"(?:作者|撰文|文|记者|撰稿|编辑|发布人|发帖人|楼主)\s*[:：/]\s*"
+    r"([\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z·• ]{0,20}?)(?=\s{1,}|[ 　,，;；|(（]|来源|时间|发布|$)"
+)
+
+
+@lru_cache(maxsize=1)
+def _config() -> ConfigParser:
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    # Chinese packs a paragraph into far fewer characters than the English defaults expect.
+    config["DEFAULT"]["min_extracted_size"] = "100"
+    config["DEFAULT"]["min_output_size"] = "10"
+    config["DEFAULT"]["extraction_timeout"] = "0"  # signals do not work off the main thread
+    return config
+
+
+def _parse_tree(text: str) -> Any:
+    try:
+        text = _XML_DECL.sub("", text, count=1)
+        if not text.strip():
+            return None
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError, TypeError):
+        return None
+
+
+def _squash(text: str) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _node_text(node: Any) -> str:
+    try:
+        return _squash(node.text_content())
+    except (ValueError, AttributeError):
+        return ""
+
+
+# ---------------------------------------------------------------- bytes -> text
+# Order: an explicit override (source config), the BOM, the HTTP Content-Type, the HTML
+# meta charset, then detection. w3lib maps gb2312/gbk to gb18030 (a superset: pages
+# labelled gb2312 routinely use GBK-only characters) and big5 to big5hkscs.
+
+# A page that declares one charset but is really another decodes into many U+FFFD;
+# above this share we distrust the declaration and detect instead.
+_MAX_REPLACEMENT_SHARE = 0.01
+# The most frequent Simplified and Traditional characters, to tell a GB page from a
+# Big5 page when both decodings are byte-valid.
+_SIMPLIFIED_COMMON = set("的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会")
+_TRADITIONAL_COMMON = set("的一是了我不人在他有這個上們來到時大地為子中你說生國年著就那和要她出也得裡後自以會")
+_HEADER_CHARSET = re.compile(r"charset=\s*[\"']?([\w-]+)", re.I)
+
+
+def _decodes(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def detect_encoding(data: bytes) -> str | None:
+    """Guess the charset of undeclared bytes: UTF-8 if strictly valid, otherwise the
+    Chinese legacy charset whose decoding looks most like real Chinese text."""
+    sample = data[:200_000]
+    # a cut in the middle of a multi-byte character must not rule UTF-8 out
+    if _decodes(sample, "utf-8") is not None or _decodes(sample[:-3], "utf-8") is not None:
+        return "utf-8"
+    candidates: list[tuple[int, str]] = []
+    for enc, common in (("gb18030", _SIMPLIFIED_COMMON), ("big5hkscs", _TRADITIONAL_COMMON)):
+        text = sample.decode(enc, errors="replace")
+        score = sum(1 for ch in text if ch in common) - 5 * text.count("\ufffd")
+        candidates.append((score, enc))
+    best_score, best = max(candidates)
+    if best_score > 0:
+        return best
+    try:  # not Chinese after all: let charset-normalizer (a requests dependency) guess
+        from charset_normalizer import from_bytes
+
+        match = from_bytes(sample).best()
+        return match.encoding if match else None
+    except Exception:  # detection is a best effort; the caller falls back to UTF-8
+        return None
+
+
+def _normalize_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    return resolve_encoding(name.strip().strip("'\"")) or None
+
+
+def decode_html(
+    data: bytes | str, encoding: str | None = None, content_type: str | None = None
+) -> tuple[str, str]:
+    """Return (text, encoding used). Bad bytes become U+FFFD rather than losing the page;
+    an unknown override is a ValueError (a configuration mistake)."""
+    if isinstance(data, str):
+        return data, "unicode"
+    if encoding:
+        override = _normalize_name(encoding)
+        try:
+            codecs.lookup(override or "")
+        except LookupError as exc:
+            raise ValueError(f"unknown encoding override {encoding!r}") from exc
+        return data.decode(override, errors="replace").removeprefix("\ufeff"), override
+    enc, text = html_to_unicode(content_type, data, default_encoding="utf-8",
+                                auto_detect_fun=detect_encoding)
+    header = _HEADER_CHARSET.search(content_type or "")
+    declared = html_body_declared_encoding(data) or (header.group(1) if header else None)
+    if declared and text and text.count("\ufffd") / len(text) > _MAX_REPLACEMENT_SHARE:
+        # The declaration lies (seen on mirrored pages): detect from the bytes instead.
+        guessed = detect_encoding(data)
+        if guessed and guessed != enc:
+            other = data.decode(guessed, errors="replace")
+            if other.count("\ufffd") < text.count("\ufffd"):
+                enc, text = guessed, other
+    return text, enc
+
+
+# ---------------------------------------------------------------- selectors
+
+
+def _select(sel: Selector, expr: str, multi: bool = False) -> str:
+    try:
+        query = sel.xpath(expr) if expr.lstrip().startswith(("/", "(", "./")) else sel.css(expr)
+    except Exception as exc:  # a bad selector in a source file: say so, keep crawling
+        log.warning("bad selector %r: %s", expr, exc)
+        return ""
+    parts: list[str] = []
+    for node in query if multi else query[:1]:
+        root = node.root
+        if isinstance(root, str):
+            parts.append(_squash(root))
+        else:
+            parts.append(_block_text(root))
+    return "\n".join(p for p in parts if p)
+
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+               "article", "blockquote", "pre", "table", "dd", "dt", "ul", "ol"}
+
+
+def _block_text(node: Any) -> str:
+    """Text of an element with a line break at each block boundary (not one run-on line)."""
+    chunks: list[str] = []
+
+    def walk(el: Any) -> None:
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
+            if el.tail:
+                chunks.append(el.tail)
+            return
+        block = el.tag in _BLOCK_TAGS
+        if block:
+            chunks.append("\n")
+        if el.text:
+            chunks.append(el.text)
+        for child in el:
+            walk(child)
+        if block:
+            chunks.append("\n")
+        if el.tail and el is not node:
+            chunks.append(el.tail)
+
+    try:
+        walk(node)
+    except (ValueError, AttributeError):
+        return _node_text(node)
+    lines = (_squash(line) for line in "".join(chunks).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _with_selectors(text: str, selectors: dict[str, str], url: str, timezone: str) -> Article:
+    sel = Selector(text=_XML_DECL.sub("", text, count=1) or "<html></html>")
+    article = Article()
+    if selectors.get("title"):
+        article.title = _squash(_select(sel, selectors["title"]).replace("\n", " "))
+    if selectors.get("text"):
+        article.text = _select(sel, selectors["text"], multi=True)
+    if selectors.get("time"):
+        raw = _select(sel, selectors["time"])
+        article.published_at = parse_datetime(raw, timezone) or find_datetime(raw, timezone)
+    if selectors.get("author"):
+        raw = _select(sel, selectors["author"]).replace("\n", " ")
+        article.author = _author_from(raw) or (raw[:40] or None)
+    return article
+
+
+def _author_from(raw: str) -> str | None:
+    m = _BYLINE_AUTHOR.search(raw)
+    return _squash(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------- title
+
+
+def clean_title(title: str) -> str:
+    """Drop the site suffix: "标题_新浪新闻" -> "标题", "标题 - 人民网" -> "标题"."""
+    title = _squash(title)
+    parts = [p for p in _TITLE_SEPARATORS.split(title) if p]
+    if len(parts) <= 1:
+        return title
+    # Trailing parts that look like a site or channel name go; the article title is
+    # the longest part that remains (some sites put the channel first: "图说洛阳| 标题").
+    while len(parts) > 1 and (len(parts[-1]) <= 12 or _SITE_WORDS.search(parts[-1])):
+        parts.pop()
+    if len(parts) > 1:
+        return max(parts, key=len)
+    return parts[0]
+
+
+def _meta(tree: Any, names: tuple[str, ...]) -> str | None:
+    wanted = {n.lower() for n in names}
+    found: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
+        if key in wanted and el.get("content") and key not in found:
+            found[key] = el.get("content").strip()
+    for name in names:
+        if found.get(name.lower()):
+            return found[name.lower()]
+    return None
+
+
+def _headings(tree: Any) -> list[Any]:
+    nodes = []
+    for tag in ("h1", "h2", "h3"):
+        nodes.extend(tree.iter(tag))
+    classed = tree.xpath(
+        "//*[contains(@class,'title') or contains(@id,'title') or contains(@class,'Title')]"
+        "[not(self::title or self::head or self::html or self::body)]"
+    )
+    nodes.extend(classed[:30])
+    return nodes
+
+
+def _pick_title(tree: Any, doc_title: str | None) -> tuple[str, Any]:
+    """Return the title and the element it came from (to find the byline near it)."""
+    head_title = ""
+    title_el = tree.find(".//title")
+    if title_el is not None:
+        head_title = _node_text(title_el)
+    og = _meta(tree, ("og:title", "twitter:title")) or ""
+    reference = _squash(og or head_title)
+    best: tuple[int, str, Any] | None = None
+    if reference:
+        for node in _headings(tree):
+            text = _node_text(node)
+            if 4 <= len(text) <= 80 and text in reference:
+                score = len(text) * 10 + (5 if node.tag == "h1" else 0)
+                if best is None or score > best[0]:
+                    best = (score, text, node)
+        if best is not None and len(best[1]) * 2 >= len(clean_title(reference)):
+            return best[1], best[2]
+    if og:
+        return clean_title(og), _find_node_with(tree, clean_title(og))
+    if head_title:
+        cleaned = clean_title(head_title)
+        return cleaned, _find_node_with(tree, cleaned)
+    for node in tree.iter("h1"):
+        text = _node_text(node)
+        if 4 <= len(text) <= 80:
+            return text, node
+    return _squash(doc_title or ""), None
+
+
+def _find_node_with(tree: Any, title: str) -> Any:
+    if len(title) < 4:
+        return None
+    for node in _headings(tree):
+        if title in _node_text(node) and len(_node_text(node)) <= len(title) + 20:
+            return node
+    return None
+
+
+# ---------------------------------------------------------------- time and author
+
+
+def _time_from_meta(tree: Any, timezone: str) -> datetime | None:
+    raw = _meta(tree, _TIME_META)
+    if raw:
+        found = parse_datetime(raw, timezone)
+        if found is not None:
+            return found
+    for node in tree.iter("time"):
+        raw = node.get("datetime") or node.get("pubdate") or _node_text(node)
+        found = parse_datetime(raw or "", timezone)
+        if found is not None:
+            return found
+    for node in tree.xpath("//*[@itemprop='datePublished']")[:3]:
+        found = parse_datetime(node.get("content") or node.get("datetime") or _node_text(node), timezone)
+        if found is not None:
+            return found
+    return None
+
+
+def _text_after(node: Any, limit: int = 400) -> str:
+    """The page text that follows `node` in document order: where bylines sit."""
+    chunks: list[str] = []
+    size = 0
+    for el in node.itersiblings():
+        for chunk in _iter_text(el):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                return " ".join(chunks)
+    parent = node.getparent()
+    if parent is not None and size < limit and parent.tag not in ("body", "html"):
+        return " ".join(chunks) + " " + _text_after(parent, limit - size)
+    return " ".join(chunks)
+
+
+def _iter_text(el: Any) -> list[str]:
+    if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+        return [el.tail] if el.tail else []
+    try:
+        return [t for t in el.itertext() if t.strip()] + ([el.tail] if el.tail else [])
+    except ValueError:
+        return []
+
+
+def _byline_near_title(tree: Any, title_node: Any, title: str) -> str:
+    if title_node is not None:
+        return _text_after(title_node)
+    return ""
+
+
+# ---------------------------------------------------------------- body
+
+
+def _body(text: str, url: str, favor: str) -> Any:
+    try:
+        return trafilatura.bare_extraction(
+            text, url=url or None, include_comments=False, include_tables=True,
+            favor_precision=favor == "precision", favor_recall=favor == "recall",
+            with_metadata=True, config=_config(),
+            date_extraction_params=_date_params(),
+        )
+    except Exception as exc:  # trafilatura on broken markup: keep the other fields
+        log.debug("trafilatura failed on %s: %s", url, exc)
+        return None
+
+
+def _date_params() -> dict[str, Any]:
+    params = set_date_params(True)  # extensive search, original (not modified) date
+    params["outputformat"] = "%Y-%m-%d %H:%M"  # keep the time of day when htmldate finds one
+    return params
+
+
+def _doc_attr(doc: Any, name: str) -> Any:
+    if doc is None:
+        return None
+    if isinstance(doc, dict):
+        return doc.get(name)
+    return getattr(doc, name, None)
+
+
+def _clean_body(text: str) -> str:
+    lines = (_squash(line) for line in (text or "").splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def extract_article(
+    html: str | bytes,
+    url: str,
+    encoding: str | None = None,
+    selectors: dict[str, str] | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> Article:
+    """Extract one article. `encoding` overrides the page's declared charset;
+    `selectors` (title/text/time/author) override the automatic choice field by field."""
+    if html is None:
+        return Article()
+    text, _ = decode_html(html, encoding)
+    article = Article()
+    if selectors:
+        article = _with_selectors(text, selectors, url, timezone)
+        if article.title and article.text and (article.published_at or not selectors.get("time")):
+            return article
+    auto = _automatic(text, url, timezone)
+    # Fill only what the selectors did not give.
+    return Article(
+        title=article.title or auto.title,
+        text=article.text or auto.text,
+        published_at=article.published_at or auto.published_at,
+        author=article.author or auto.author,
+    )
+
+
+def _automatic(text: str, url: str, timezone: str) -> Article:
+    tree = _parse_tree(text)
+    doc = _body(text, url, "recall")
+    body = _clean_body(_doc_attr(doc, "text") or "")
+    if tree is None:
+        return Article(title=_squash(_doc_attr(doc, "title") or ""), text=body)
+    try:
+        title, title_node = _pick_title(tree, _doc_attr(doc, "title"))
+    except Exception as exc:  # odd trees (comments as roots, ...) must not lose the body
+        log.debug("title choice failed on %s: %s", url, exc)
+        title, title_node = _squash(_doc_attr(doc, "title") or ""), None
+    byline = _byline_near_title(tree, title_node, title)
+    published = _time_from_meta(tree, timezone)
+    if published is None and byline:
+        published = find_datetime(byline, timezone)
+    if published is None and _doc_attr(doc, "date"):
+        published = parse_datetime(_doc_attr(doc, "date"), timezone)
+    author = _meta(tree, _AUTHOR_META) or _author_from(byline) or _doc_attr(doc, "author")
+    return Article(title=title, text=body, published_at=published,
+                   author=_squash(author)[:60] if author else None)
