@@ -1,0 +1,78 @@
+"""Feature extraction shared by every task: word n-grams, character n-grams, lexicon hits.
+
+One fitted FeatureUnion turns normalized text into one sparse matrix; all five
+task models read that matrix, so each text is tokenized once per prediction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+
+from nlp.lexicon import LexiconFeatures
+from nlp.normalize import normalize_text
+from nlp.tokens import tokenize
+
+DEFAULT_FEATURE_PARAMS: dict[str, Any] = {
+    "word_ngrams": (1, 2),
+    "char_ngrams": (1, 3),
+    "min_df": 2,
+    "max_word_features": 60000,
+    "max_char_features": 80000,
+    "lexicon_weight": 0.5,
+}
+
+
+def join_title(text: str | None, title: str | None) -> str:
+    """The text a model reads: title and body together (the title carries a lot)."""
+    text = text or ""
+    return f"{title}。{text}" if title else text
+
+
+def prepare(texts: list[str], titles: list[str | None] | None = None) -> list[str]:
+    """Raw title+text -> the normalized Simplified text the features are built from."""
+    if titles is None:
+        return [normalize_text(t) for t in texts]
+    if len(titles) != len(texts):
+        raise ValueError(f"got {len(texts)} texts but {len(titles)} titles")
+    return [normalize_text(join_title(t, h)) for t, h in zip(texts, titles, strict=True)]
+
+
+def build_features(params: dict[str, Any] | None = None) -> FeatureUnion:
+    p = DEFAULT_FEATURE_PARAMS | (params or {})
+    word = TfidfVectorizer(
+        tokenizer=tokenize,  # module-level function: the fitted vectorizer pickles
+        token_pattern=None,
+        lowercase=True,
+        ngram_range=tuple(p["word_ngrams"]),
+        min_df=p["min_df"],
+        max_features=p["max_word_features"],
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    char = TfidfVectorizer(
+        analyzer="char",
+        lowercase=True,
+        ngram_range=tuple(p["char_ngrams"]),
+        min_df=p["min_df"],
+        max_features=p["max_char_features"],
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    parts = [("word", word), ("char", char)]
+    weights = {"word": 1.0, "char": 1.0}
+    if p["lexicon_weight"] > 0:
+        parts.append(("lex", LexiconFeatures()))
+        weights["lex"] = p["lexicon_weight"]
+    return FeatureUnion(parts, transformer_weights=weights)
+
+
+def feature_terms(union: FeatureUnion) -> np.ndarray:
+    """Human-readable term for each column of the union's output (for explanations)."""
+    names: list[str] = []
+    for _, step in union.transformer_list:
+        names.extend(str(n) for n in step.get_feature_names_out())
+    return np.array(names, dtype=object)

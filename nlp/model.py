@@ -1,0 +1,297 @@
+"""The five task models, their training, and the Classifier that applies them.
+
+Each task is a scikit-learn Pipeline (shared features -> LogisticRegression). The
+features are fitted once and shared, so prediction tokenizes each text once and
+then asks every task's classifier. Probabilities come from predict_proba.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from nlp.features import build_features, feature_terms, join_title, prepare
+from nlp.normalize import detect_script
+from nlp.places import find_district
+
+TASKS = ("relevant", "category", "risk", "rumor", "sentiment")
+FORMAT = 1
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "features": {},
+    "C": {"relevant": 8.0, "category": 8.0, "risk": 4.0, "rumor": 8.0, "sentiment": 4.0},
+    # risk >= 2 when P(2) + P(3) reaches this; chosen low on purpose: missing a
+    # serious case costs more than one extra review (targets: recall of risk 3).
+    "risk_ge2_threshold": 0.5,
+    "relevant_threshold": 0.5,
+    "rumor_threshold": 0.5,
+    "explain_top": 5,
+}
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class Prediction:
+    relevant: bool
+    category: str
+    risk: int
+    rumor_suspected: bool
+    sentiment: str
+    scores: dict[str, Any] = field(default_factory=dict)
+    explanation: list[dict[str, Any]] = field(default_factory=list)
+    district: str | None = None
+    script: str = "simplified"
+    model_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _targets(items: Sequence[dict[str, Any]], task: str) -> tuple[np.ndarray, np.ndarray]:
+    """(row mask, labels) for a task. Category and risk learn from relevant items only."""
+    if task == "relevant":
+        return np.ones(len(items), bool), np.array([bool(it["relevant"]) for it in items])
+    if task == "rumor":
+        return np.ones(len(items), bool), np.array([bool(it["rumor_suspected"]) for it in items])
+    if task == "sentiment":
+        return np.ones(len(items), bool), np.array([it["sentiment"] for it in items], dtype=object)
+    mask = np.array([bool(it["relevant"]) for it in items])
+    if task == "category":
+        return mask, np.array([it["category"] for it in items if it["relevant"]], dtype=object)
+    if task == "risk":
+        return mask, np.array([int(it["risk"]) for it in items if it["relevant"]])
+    raise ValueError(f"unknown task {task!r}")
+
+
+class _ConstantModel:
+    """Stands in for a task whose training labels have one class only."""
+
+    def __init__(self, label: Any) -> None:
+        self.classes_ = np.array([label], dtype=object if isinstance(label, str) else None)
+        self.coef_ = None
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        return np.ones((x.shape[0], 1))
+
+
+def train_bundle(
+    items: Sequence[dict[str, Any]], params: dict[str, Any] | None = None, log: Log | None = None
+) -> dict[str, Any]:
+    """Fit features and the five task models on labeled items; returns the saveable bundle."""
+    if not items:
+        raise ValueError("no training items")
+    p = DEFAULT_PARAMS | (params or {})
+    say = log or (lambda _m: None)
+    t0 = time.perf_counter()
+    texts = prepare([it["text"] for it in items], [it.get("title") or "" for it in items])
+    union: FeatureUnion = build_features(p["features"])
+    x = union.fit_transform(texts).tocsr()
+    say(f"features: {x.shape[0]} items x {x.shape[1]} columns ({time.perf_counter() - t0:.1f}s)")
+    pipelines: dict[str, Pipeline] = {}
+    for task in TASKS:
+        mask, y = _targets(items, task)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            clf: Any = _ConstantModel(classes[0] if len(classes) else None)
+        else:
+            clf = LogisticRegression(
+                C=p["C"][task], class_weight="balanced", max_iter=3000, solver="lbfgs"
+            )
+            clf.fit(x[mask], y)
+        pipelines[task] = Pipeline([("features", union), ("clf", clf)])
+    say(f"trained {len(TASKS)} task models in {time.perf_counter() - t0:.1f}s")
+    return {
+        "format": FORMAT,
+        "features": union,
+        "pipelines": pipelines,
+        "terms": feature_terms(union),
+        "params": p,
+        "version": "",
+    }
+
+
+def _weights(clf: Any) -> np.ndarray | None:
+    """(n_classes, n_features) weights: binary models get -w for class 0 and w for class 1."""
+    coef = getattr(clf, "coef_", None)
+    if coef is None:
+        return None
+    coef = np.asarray(coef)
+    if coef.shape[0] == 1:
+        return np.vstack([-coef[0], coef[0]])
+    return coef
+
+
+class Classifier:
+    """Applies a trained bundle to raw texts. Picklable (no jieba or OpenCC state inside)."""
+
+    def __init__(self, bundle: dict[str, Any]) -> None:
+        if bundle.get("format") != FORMAT:
+            raise ValueError(f"unsupported model format {bundle.get('format')!r}")
+        self.bundle = bundle
+        self.params: dict[str, Any] = bundle["params"]
+        self.features: FeatureUnion = bundle["features"]
+        self.pipelines: dict[str, Pipeline] = bundle["pipelines"]
+        self.terms: np.ndarray = bundle["terms"]
+        self._w = {t: _weights(pl.named_steps["clf"]) for t, pl in self.pipelines.items()}
+
+    @property
+    def model_version(self) -> str:
+        return str(self.bundle.get("version") or "")
+
+    def _clf(self, task: str) -> Any:
+        return self.pipelines[task].named_steps["clf"]
+
+    def predict(
+        self, texts: Sequence[str], titles: Sequence[str | None] | None = None, batch_size: int = 2000
+    ) -> list[Prediction]:
+        """Label raw texts (any script, with emoji/URLs/@ as crawled). One Prediction each."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        if titles is not None:
+            titles = [h if isinstance(h, str) else "" for h in titles]
+            if len(titles) != len(texts):
+                raise ValueError(f"got {len(texts)} texts but {len(titles)} titles")
+        out: list[Prediction] = []
+        for start in range(0, len(texts), batch_size):
+            chunk = list(texts[start : start + batch_size])
+            tchunk = list(titles[start : start + batch_size]) if titles is not None else None
+            out.extend(self._predict_batch(chunk, tchunk))
+        return out
+
+    def _predict_batch(self, texts: list[str], titles: list[str] | None) -> list[Prediction]:
+        n = len(texts)
+        if n == 0:
+            return []
+        norm = prepare(texts, titles)
+        raw = [join_title(t, h) for t, h in zip(texts, titles or [""] * n, strict=True)]
+        x = self.features.transform(norm).tocsr()
+        p = self.params
+
+        probs = {t: self._clf(t).predict_proba(x) for t in TASKS}
+        classes = {t: list(self._clf(t).classes_) for t in TASKS}
+
+        rel_p = _prob_of(probs["relevant"], classes["relevant"], True)
+        relevant = rel_p >= p["relevant_threshold"]
+        rumor_p = _prob_of(probs["rumor"], classes["rumor"], True)
+        rumor = rumor_p >= p["rumor_threshold"]
+
+        cat_idx = probs["category"].argmax(axis=1)
+        risk_levels = [int(c) for c in classes["risk"]]
+        risk_pred, risk_idx = _decide_risk(probs["risk"], risk_levels, p["risk_ge2_threshold"])
+        sent_idx = probs["sentiment"].argmax(axis=1)
+
+        chosen = {
+            "relevant": np.array([classes["relevant"].index(bool(r)) if bool(r) in classes["relevant"] else 0 for r in relevant]),
+            "category": cat_idx,
+            "risk": risk_idx,
+            "rumor": np.array([classes["rumor"].index(bool(r)) if bool(r) in classes["rumor"] else 0 for r in rumor]),
+        }
+        contrib = {t: self._contributions(x, t, idx) for t, idx in chosen.items()}
+
+        preds: list[Prediction] = []
+        for i in range(n):
+            is_rel = bool(relevant[i])
+            scores = {
+                "relevant": round(float(rel_p[i]), 4),
+                "category": _dist(classes["category"], probs["category"][i]),
+                "risk": _dist([str(c) for c in risk_levels], probs["risk"][i]),
+                "rumor_suspected": round(float(rumor_p[i]), 4),
+                "sentiment": _dist(classes["sentiment"], probs["sentiment"][i]),
+            }
+            tasks_to_explain = ["relevant"]
+            if is_rel:
+                tasks_to_explain += ["category", "risk"]
+            if rumor[i]:
+                tasks_to_explain.append("rumor")
+            explanation = self._explain(i, x, contrib, tasks_to_explain)
+            preds.append(
+                Prediction(
+                    relevant=is_rel,
+                    category=str(classes["category"][cat_idx[i]]) if is_rel else "none",
+                    risk=int(risk_pred[i]) if is_rel else 0,
+                    rumor_suspected=bool(rumor[i]),
+                    sentiment=str(classes["sentiment"][sent_idx[i]]),
+                    scores=scores,
+                    explanation=explanation,
+                    district=find_district(norm[i]),
+                    script=detect_script(raw[i]),
+                    model_version=self.model_version,
+                )
+            )
+        return preds
+
+    def _contributions(self, x: sp.csr_matrix, task: str, chosen: np.ndarray) -> np.ndarray | None:
+        """x_ij * w[chosen class of row i, j] for every stored entry of x (vectorized)."""
+        w = self._w.get(task)
+        if w is None:
+            return None
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        return x.data * w[chosen[rows], x.indices]
+
+    def _explain(
+        self, i: int, x: sp.csr_matrix, contrib: dict[str, np.ndarray | None], tasks: list[str]
+    ) -> list[dict[str, Any]]:
+        top = int(self.params.get("explain_top", 5))
+        s, e = x.indptr[i], x.indptr[i + 1]
+        out: list[dict[str, Any]] = []
+        for task in tasks:
+            c = contrib.get(task)
+            if c is None or e == s:
+                continue
+            seg = c[s:e]
+            k = min(top * 2, seg.size)
+            idx = np.argpartition(-seg, k - 1)[:k] if seg.size > k else np.arange(seg.size)
+            idx = idx[np.argsort(-seg[idx])]
+            seen: set[str] = set()
+            for j in idx:
+                if seg[j] <= 0 or len(seen) >= top:
+                    break
+                term = str(self.terms[x.indices[s + j]])
+                if term in seen or not term.strip():
+                    continue
+                seen.add(term)
+                out.append({"term": term, "weight": round(float(seg[j]), 4), "task": task})
+        return out
+
+
+def _prob_of(proba: np.ndarray, classes: list[Any], label: Any) -> np.ndarray:
+    if label in classes:
+        return proba[:, classes.index(label)]
+    return np.zeros(proba.shape[0])
+
+
+def _dist(classes: Sequence[Any], row: np.ndarray) -> dict[str, float]:
+    return {str(c): round(float(v), 4) for c, v in zip(classes, row, strict=True)}
+
+
+def _decide_risk(
+    proba: np.ndarray, levels: list[int], ge2_threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ordinal decision: first 'is it >= 2?' from P(2)+P(3), then the level within that side.
+
+    Returns (levels, column index of the chosen level) per row.
+    """
+    col = {lv: k for k, lv in enumerate(levels)}
+    n = proba.shape[0]
+
+    def pcol(lv: int) -> np.ndarray:
+        return proba[:, col[lv]] if lv in col else np.zeros(n)
+
+    high = pcol(2) + pcol(3)
+    is_high = high >= ge2_threshold if (2 in col or 3 in col) else np.zeros(n, bool)
+    high_level = np.where(pcol(3) >= pcol(2), 3, 2)
+    low_level = np.where(pcol(1) >= pcol(0), 1, 0)
+    level = np.where(is_high, high_level, low_level)
+    # A level the model never saw cannot be chosen: fall back to the argmax.
+    known = np.isin(level, levels)
+    argmax_levels = np.array(levels)[proba.argmax(axis=1)]
+    level = np.where(known, level, argmax_levels)
+    idx = np.array([col[int(lv)] for lv in level])
+    return level, idx
