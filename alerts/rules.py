@@ -461,7 +461,7 @@ def build_rule(data: Any, file: str | Path | None = None, index: int = 0) -> Rul
     elif rtype == "keyword":
         extra["terms"] = c.strings("terms", required=True)
         extra["fields"] = c.strings("fields", {"title", "text", "author"}) or ["title", "text"]
-    else:
+    elif rtype in ("frequency", "spike"):
         try:
             extra["timeframe"] = parse_timeframe(data["timeframe"])
         except (ValueError, TypeError) as exc:
