@@ -1,0 +1,208 @@
+"""Item pipeline: normalize -> deduplicate -> classify + store -> hand to alerts.
+
+Spiders yield plain dicts; NormalizePipeline turns them into store.Item. Duplicates
+(exact by content hash, near by MinHash LSH) are stored pointing at the first copy
+(duplicate_of, hidden from default searches) and raise its spread count; they are not
+classified nor handed to alerts. Originals are classified in batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from store import Item, ItemQuery, item_id_for
+
+from .context import get_context
+from .dedupe import NearDuplicateIndex, content_hash
+from .textnorm import detect_script
+
+log = logging.getLogger(__name__)
+_SPACES_RE = re.compile(r"[ \t\u3000\xa0]+")
+_BLANK_LINES_RE = re.compile(r"\n\s*\n+")
+MAX_TEXT_CHARS = 100_000  # a page this long is not one post; keep the store small
+
+
+def clean_text(text: str) -> str:
+    text = _SPACES_RE.sub(" ", text.replace("\r", "\n"))
+    text = _BLANK_LINES_RE.sub("\n", text)
+    return "\n".join(line.strip() for line in text.split("\n")).strip()[:MAX_TEXT_CHARS]
+
+
+class NormalizePipeline:
+    """dict from a spider -> store.Item with id, cleaned text, script, hash, fetched_at."""
+
+    def process_item(self, item: Any, spider: Any = None) -> Item:
+        if isinstance(item, Item):
+            return item
+        title = clean_text(item.get("title") or "").replace("\n", " ")
+        text = clean_text(item.get("text") or "")
+        if not text and not title:
+            raise DropItem(f"no text at {item.get('url')}")
+        native = item.get("native_id")
+        source = item["source"]
+        item_id = item_id_for(source=source, native_id=native) if native else item_id_for(item["url"])
+        published = item.get("published_at")
+        if isinstance(published, datetime) and published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        return Item(
+            id=item_id, url=item["url"], source=source, source_type=item.get("source_type") or "web",
+            title=title, text=text or title, author=(item.get("author") or None),
+            published_at=published.astimezone(UTC) if isinstance(published, datetime) else None,
+            fetched_at=datetime.now(UTC), script=detect_script(f"{title}\n{text}"),  # type: ignore[arg-type]
+            reposts=item.get("reposts"), comments=item.get("comments"), likes=item.get("likes"),
+            content_hash=content_hash(text or title),
+        )
+
+
+class DedupePipeline:
+    """Marks exact and near copies with duplicate_of = the first copy's id."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        s = crawler.settings
+        self.index = NearDuplicateIndex(threshold=s.getfloat("YUQING_NEAR_DUP_THRESHOLD", 0.8))
+        self.seed_days = s.getint("YUQING_NEAR_DUP_SEED_DAYS", 7)
+        self.seed_max = s.getint("YUQING_NEAR_DUP_SEED_MAX", 2000)
+        self.hashes: dict[str, str] = {}  # content hash -> first id seen in this run
+        self.seen_ids: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DedupePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        """Seed the near-duplicate index with recent stored originals (any source)."""
+        store = get_context(self.crawler).store
+        since = datetime.now(UTC) - timedelta(days=self.seed_days)
+        cursor, loaded = None, 0
+        started = time.monotonic()
+        try:
+            while loaded < self.seed_max:
+                page = store.search_items(ItemQuery(since=since, size=min(500, self.seed_max - loaded),
+                                                    cursor=cursor, sort=[("fetched_at", "desc")]))
+                for it in page.items:
+                    self.index.add(it.id, it.text)
+                    if it.content_hash:
+                        self.hashes.setdefault(it.content_hash, it.id)
+                loaded += len(page.items)
+                cursor = page.next_cursor
+                if not cursor or not page.items:
+                    break
+        except Exception as exc:  # an empty or odd store must not stop crawling
+            log.warning("near-duplicate index not seeded: %s", exc)
+        log.info("near-duplicate index seeded with %d items in %.2fs", loaded, time.monotonic() - started)
+
+    def process_item(self, item: Item, spider: Any = None) -> Item:
+        stats = self.crawler.stats
+        if item.id in self.seen_ids:
+            raise DropItem(f"same item twice in one run: {item.url}")
+        self.seen_ids.add(item.id)
+        store = get_context(self.crawler).store
+        if store.get_item(item.id) is not None:
+            stats.inc_value("yuqing/already_stored")
+            raise DropItem(f"already stored: {item.url}")
+        original = None
+        if item.content_hash:
+            original = self.hashes.get(item.content_hash)
+            if original is None:
+                found = store.find_by_content_hash(item.content_hash)
+                original = found.id if found is not None else None
+        if original is not None and original != item.id:
+            item.duplicate_of = original
+            stats.inc_value("yuqing/duplicates_exact")
+            return item
+        near = self.index.query(item.text)
+        if near is not None and near != item.id:
+            item.duplicate_of = near
+            stats.inc_value("yuqing/duplicates_near")
+            return item
+        if item.content_hash:
+            self.hashes[item.content_hash] = item.id
+        self.index.add(item.id, item.text)
+        return item
+
+
+class ClassifyStorePipeline:
+    """Buffers items; per batch: classify originals, upsert all, raise spread, hand on."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.batch_size = max(1, crawler.settings.getint("YUQING_BATCH_SIZE", 32))
+        self.batch_seconds = crawler.settings.getfloat("YUQING_BATCH_SECONDS", 10.0)
+        self.buffer: list[Item] = []
+        self.first_buffered = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ClassifyStorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Item, spider: Any = None) -> Item:
+        if not self.buffer:
+            self.first_buffered = time.monotonic()
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self.first_buffered > self.batch_seconds:
+            self.flush()
+        return item
+
+    def close_spider(self, spider: Any = None) -> None:
+        self.flush()
+
+    def _classify(self, items: list[Item]) -> None:
+        classifier = get_context(self.crawler).classifier
+        if classifier is None or not items:
+            return
+        started = time.perf_counter()
+        try:
+            preds = classifier.predict([i.text for i in items], titles=[i.title for i in items])
+        except Exception:  # store unlabeled rather than lose the items
+            log.exception("classifier failed on %d items; storing them unlabeled", len(items))
+            self.crawler.stats.inc_value("yuqing/classify_failed", len(items))
+            return
+        elapsed = time.perf_counter() - started
+        self.crawler.stats.inc_value("yuqing/classify_ms", int(elapsed * 1000))
+        self.crawler.stats.inc_value("yuqing/classified", len(items))
+        for item, pred in zip(items, preds, strict=False):
+            for name in ("relevant", "category", "risk", "rumor_suspected", "sentiment",
+                         "model_version", "district"):
+                if hasattr(pred, name):
+                    setattr(item, name, getattr(pred, name))
+            item.scores = dict(getattr(pred, "scores", None) or {})
+            item.explanation = list(getattr(pred, "explanation", None) or [])
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        ctx = get_context(self.crawler)
+        stats = self.crawler.stats
+        originals = [i for i in batch if not i.duplicate_of]
+        duplicates = [i for i in batch if i.duplicate_of]
+        self._classify(originals)
+        try:
+            ctx.store.upsert_items(batch)
+        except Exception as exc:
+            # keep the crawl going; the items' URLs stay unknown so the next run fetches them
+            log.exception("store failed on %d items", len(batch))
+            for spider_error in (f"store failed on {len(batch)} items: {exc}",):
+                spider = getattr(self.crawler, "spider", None)
+                if spider is not None and hasattr(spider, "record_error"):
+                    spider.record_error(spider_error)
+            return
+        stats.inc_value("yuqing/stored", len(originals))
+        stats.inc_value("yuqing/stored_duplicates", len(duplicates))
+        for dup in duplicates:
+            try:
+                ctx.store.add_spread(dup.duplicate_of)
+            except Exception:
+                log.exception("add_spread failed for %s", dup.duplicate_of)
+        if originals and ctx.on_stored is not None:
+            try:
+                ctx.on_stored(originals)
+            except Exception:  # alerts failing never loses stored items
+                log.exception("on_stored failed for %d items", len(originals))
