@@ -86,6 +86,9 @@ def headline(items: Sequence[dict[str, Any]], preds: Sequence[Prediction]) -> di
 def evaluate(classifier: Classifier, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Full report for labeled items: per task per-class figures and confusion, targets."""
     items = list(items)
+    if not items:
+        return {"n": 0, "model_version": classifier.model_version, "tasks": {}, "overall": {},
+                "by_script": {}, "checks": {}}
     preds = classifier.predict([it["text"] for it in items], [it.get("title") or "" for it in items])
     tasks = {}
     for task, fieldname in _TASK_FIELDS.items():
