@@ -31,6 +31,7 @@ from .text import clean_line
 log = logging.getLogger(__name__)
 _T2S = opencc.OpenCC("t2s")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@[\w\-\u4e00-\u9fff]{1,30}|#[^#\n]{1,40}#|\[[^\]]{1,10}\]")
+_URLS_MENTIONS = re.compile(r"https?://\S+|www\.\S+|@[\w\-\u4e00-\u9fff]{1,30}")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _REPOST = re.compile(r"^(转发|轉發|转|//|回复|RT)[:：\s]*")
 
@@ -65,7 +66,7 @@ def event_id_for(first_item_id: str) -> str:
 
 
 def top_keywords(texts: Iterable[str], k: int = 8) -> list[str]:
-    joined = _T2S.convert(" ".join(texts))[:5000]
+    joined = _URLS_MENTIONS.sub(" ", _T2S.convert(" ".join(texts))[:5000])
     try:
         return [w for w in jieba.analyse.extract_tags(joined, topK=k) if not w.isdigit()]
     except Exception:  # keywords are decoration; never fail grouping over them
@@ -75,6 +76,11 @@ def top_keywords(texts: Iterable[str], k: int = 8) -> list[str]:
 
 def _signature(item: Item, chars: int) -> str:
     return f"{item.title or ''} {(item.text or '')[:chars]}"
+
+
+def _keyword_text(item: Item) -> str:
+    # Titles name the incident; count them twice so keywords lean on them.
+    return f"{item.title or ''} {item.title or ''} {(item.text or '')[:400]}"
 
 
 @dataclass
@@ -167,7 +173,7 @@ class EventGrouper:
         page = self.store.search_items(ItemQuery(event_id=event.id, size=self.items_per_event,
                                                  include_duplicates=True,
                                                  sort=[("published_at", "asc")]))
-        return _State(event, [_signature(i, self.text_chars) for i in page.items]), page.items
+        return _State(event, [_keyword_text(i) for i in page.items]), page.items
 
     @staticmethod
     def _index(member: _Member, members: list[_Member], index: dict[str, list[int]]) -> None:
@@ -238,5 +244,5 @@ class EventGrouper:
         event.max_risk = max(event.max_risk, labels["risk"])
         if not event.category:
             event.category = labels["category"]
-        state.texts.append(_signature(item, 400))
+        state.texts.append(_keyword_text(item))
         state.dirty = True
