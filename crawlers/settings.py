@@ -54,6 +54,5 @@ YUQING_PROXY = None
 YUQING_REDIS_URL = None  # set to share one request queue between crawler processes
 YUQING_CRAWL_JOB = "default"
 
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

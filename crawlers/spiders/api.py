@@ -47,7 +47,7 @@ def as_count(value: Any) -> int | None:
 
 
 class ApiSpider(SourceSpider):
-    def start_requests(self) -> Any:
+    def initial_requests(self) -> Any:
         for url in self.source.start_urls:
             yield self.request(url, self.parse_api, cb_kwargs={"page": self.source.pagination.start_page})
 

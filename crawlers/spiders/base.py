@@ -76,6 +76,14 @@ class SourceSpider(scrapy.Spider):
         self.errors_total = 0
         self.robots_denied = 0
 
+    async def start(self) -> Any:
+        # Scrapy 2.13's asynchronous start; each kind lists its first requests
+        for request in self.initial_requests():
+            yield request
+
+    def initial_requests(self) -> Any:
+        return []
+
     # ---- collaborators -------------------------------------------------------------
     @property
     def context(self) -> CrawlContext:

@@ -16,7 +16,7 @@ MIN_SUMMARY_CHARS = 200  # below this an RSS summary is a teaser: fetch the arti
 
 
 class FeedSpider(SourceSpider):
-    def start_requests(self) -> Any:
+    def initial_requests(self) -> Any:
         for url in self.source.start_urls:
             yield self.request(url, self.parse_feed)
 

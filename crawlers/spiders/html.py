@@ -11,7 +11,7 @@ from .paging import page_url
 
 
 class HtmlListSpider(SourceSpider):
-    def start_requests(self) -> Any:
+    def initial_requests(self) -> Any:
         for url in self.source.start_urls:
             yield self.request(url, self.parse_list, cb_kwargs={"page": self.source.pagination.start_page})
 

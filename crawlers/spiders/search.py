@@ -10,7 +10,7 @@ from .paging import fill_template
 
 
 class SearchSpider(ApiSpider, HtmlListSpider):
-    def start_requests(self) -> Any:
+    def initial_requests(self) -> Any:
         start = self.source.pagination.start_page
         callback = self.parse_api if self.source.search_format == "json" else self.parse_list
         for template in self.source.search_urls:

@@ -16,7 +16,7 @@ MAX_ARTICLES = 500  # one run fetches at most this many articles from one sitema
 
 
 class SitemapSpider(SourceSpider):
-    def start_requests(self) -> Any:
+    def initial_requests(self) -> Any:
         for url in self.source.start_urls:
             yield self.request(url, self.parse_sitemap, cb_kwargs={"depth": 0})
 
