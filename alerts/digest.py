@@ -156,7 +156,7 @@ def render_text(d: DigestData, links: _Links, tz: str) -> str:
                    f"关键词：{clean_line('、'.join(e.keywords[:5]), 60)}）  {links.event(e)}")
     if not d.top_events:
         out.append("  （无）")
-    out += ["", f"五、待处置信息（风险≥预警，尚未处理）{d.awaiting_total} 条："]
+    out += ["", f"五、待处置信息（风险≥预警、尚未处理，截至生成时）{d.awaiting_total} 条："]
     for i in d.awaiting:
         out.append(f"  - [{risk_name(i.risk)}] {clean_line(i.title or i.text, 80)}（{clean_line(i.source, 30)}）  {links.item(i)}")
     out += ["", f"看板：{links.base}", "（本邮件由舆情哨兵自动生成）"]
@@ -213,7 +213,7 @@ def render_html(d: DigestData, links: _Links, tz: str) -> str:
         _table(["等级", "事件", "类别", "条数", "关键词"], [
             [_risk_cell(e.max_risk), _link(links.event(e), clean_line(e.title, 80)), category_name(e.category),
              e.item_count, clean_line("、".join(e.keywords[:5]), 60)] for e in d.top_events]),
-        h2(f"五、待处置信息（{d.awaiting_total} 条）"),
+        h2(f"五、待处置信息（截至生成时 {d.awaiting_total} 条）"),
         _table(["等级", "标题", "来源", "原文"], [
             [_risk_cell(int(i.risk or 0)), _link(links.item(i), clean_line(i.title or i.text, 80)),
              clean_line(i.source, 30),

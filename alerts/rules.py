@@ -12,7 +12,7 @@ import hashlib
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,7 +21,7 @@ import yaml
 
 from store import Alert, Event, Item, ItemQuery, Store
 
-from .labels import CATEGORIES, category_name, effective_labels, item_time, risk_name
+from .labels import CATEGORIES, category_name, effective_labels
 from .text import clean_line
 
 _T2S = opencc.OpenCC("t2s")
@@ -144,7 +144,7 @@ class ItemRule(Rule):
         return clean_line(item.title or item.text, 60) or "(无标题)"
 
     def _title(self, item: Item, labels: dict[str, Any]) -> str:
-        return f"【{risk_name(labels['risk'])}】{category_name(labels['category'])}：{self._headline(item)}"
+        return f"{category_name(labels['category'])}：{self._headline(item)}"
 
 
 @dataclass
@@ -521,11 +521,3 @@ def load_rules(path: str | Path) -> list[Rule]:
     except yaml.YAMLError as exc:
         raise RuleError(path, None, "(file)", f"not valid YAML: {exc}", "fix the YAML syntax (indentation, colons)") from None
     return parse_rules(data, path)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def item_in_window(item: Item, since: datetime, until: datetime) -> bool:
-    return since <= item_time(item) < until
