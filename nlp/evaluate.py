@@ -39,10 +39,16 @@ def _per_class(y_true: list[Any], y_pred: list[Any]) -> dict[str, Any]:
             lab: {"precision": float(a), "recall": float(b), "f1": float(c), "support": int(d)}
             for lab, a, b, c, d in zip(labels, prec, rec, f1, sup, strict=True)
         },
-        "confusion": confusion_matrix(t, p, labels=labels).tolist(),
+        "confusion": _confusion(t, p, labels),
         "accuracy": float(np.mean([a == b for a, b in zip(t, p, strict=True)])) if t else 0.0,
         "macro_f1": float(np.mean(f1)) if len(f1) else 0.0,
     }
+
+
+def _confusion(t: list[str], p: list[str], labels: list[str]) -> list[list[int]]:
+    if len(labels) == 1:  # sklearn warns on a single label; the matrix is just the count
+        return [[len(t)]]
+    return confusion_matrix(t, p, labels=labels).tolist()
 
 
 def _binary_f1(y_true: Sequence[bool], y_pred: Sequence[bool]) -> float:
