@@ -31,28 +31,33 @@ class NearDuplicateIndex:
 
     def __init__(self, threshold: float = 0.8, num_perm: int = 128):
         self.threshold, self.num_perm = threshold, num_perm
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._sigs: dict[str, MinHash] = {}
+        # LSH at the threshold itself misses many pairs just above it (its S-curve), so it
+        # proposes candidates at a lower bar and the exact shingle Jaccard decides.
+        self._lsh = MinHashLSH(threshold=max(0.3, threshold - 0.25), num_perm=num_perm)
+        self._sigs: dict[str, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self._sigs)
 
-    def _minhash(self, norm: str) -> MinHash | None:
+    def _signature(self, text: str) -> tuple[frozenset[str], MinHash] | None:
+        norm = normalize_for_dedupe(text)
         if len(norm) < MIN_CHARS:
             return None
+        grams = frozenset(shingles(norm))
         m = MinHash(num_perm=self.num_perm)
-        m.update_batch([s.encode("utf-8") for s in shingles(norm)])
-        return m
+        m.update_batch([g.encode("utf-8") for g in grams])
+        return grams, m
 
     def query(self, text: str) -> str | None:
-        """The id of the most similar indexed item above the threshold, else None."""
-        m = self._minhash(normalize_for_dedupe(text))
-        if m is None:
+        """The id of the most similar indexed item at or above the threshold, else None."""
+        sig = self._signature(text)
+        if sig is None:
             return None
+        grams, m = sig
         best, best_sim = None, 0.0
         for key in self._lsh.query(m):
-            sim = m.jaccard(self._sigs[key])
-            # LSH returns candidates; keep only those really above the threshold
+            other = self._sigs[key]
+            sim = len(grams & other) / len(grams | other)
             if sim >= self.threshold and (sim > best_sim or (sim == best_sim and str(key) < str(best))):
                 best, best_sim = key, sim
         return best
@@ -60,9 +65,9 @@ class NearDuplicateIndex:
     def add(self, item_id: str, text: str) -> bool:
         if item_id in self._sigs:
             return False
-        m = self._minhash(normalize_for_dedupe(text))
-        if m is None:
+        sig = self._signature(text)
+        if sig is None:
             return False
-        self._lsh.insert(item_id, m)
-        self._sigs[item_id] = m
+        self._lsh.insert(item_id, sig[1])
+        self._sigs[item_id] = sig[0]
         return True

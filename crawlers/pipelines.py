@@ -84,8 +84,12 @@ class DedupePipeline:
         started = time.monotonic()
         try:
             while loaded < self.seed_max:
-                page = store.search_items(ItemQuery(since=since, size=min(500, self.seed_max - loaded),
+                # newest fetched first; published dates can be old, so filter on fetched_at here
+                page = store.search_items(ItemQuery(size=min(500, self.seed_max - loaded),
                                                     cursor=cursor, sort=[("fetched_at", "desc")]))
+                if page.items and page.items[-1].fetched_at < since:
+                    page.items = [i for i in page.items if i.fetched_at >= since]
+                    page.next_cursor = None
                 for it in page.items:
                     self.index.add(it.id, it.text)
                     if it.content_hash:

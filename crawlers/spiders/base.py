@@ -184,7 +184,8 @@ class SourceSpider(scrapy.Spider):
             return None
         title = title or hints.get("title") or ""
         published = published or hints.get("published_at")
-        if not (text or title):
+        if not text or text.strip() == title.strip():
+            # a page without body text is a broken or script-only page: nothing to judge
             self.record_error(f"no article text found at {response.url}")
             return None
         self.page_ok()
