@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -51,14 +52,16 @@ def shingles(text: str, k: int = 3) -> frozenset[str]:
     return frozenset(norm[i : i + k] for i in range(len(norm) - k + 1))
 
 
-def similarity(a: frozenset[str], b: frozenset[str], min_shingles: int = 12) -> float:
+def similarity(a: frozenset[str], b: frozenset[str], min_shingles: int = 12,
+               weight: Callable[[str], float] | None = None) -> float:
+    """Overlap coefficient (Jaccard for very short texts), optionally idf-weighted."""
     if not a or not b:
         return 0.0
-    common = len(a & b)
-    smaller = min(len(a), len(b))
-    if smaller < min_shingles:  # too short for containment to mean anything
-        return common / len(a | b)
-    return common / smaller
+    w = weight or (lambda _s: 1.0)
+    common = sum(w(s) for s in a & b)
+    if min(len(a), len(b)) < min_shingles:  # too short for containment to mean anything
+        return common / sum(w(s) for s in a | b)
+    return common / min(sum(w(s) for s in a), sum(w(s) for s in b))
 
 
 def event_id_for(first_item_id: str) -> str:
@@ -109,13 +112,15 @@ class EventGrouper:
         threshold: float = 0.5,
         shingle_size: int = 3,
         text_chars: int = 400,
-        max_events: int = 500,
+        max_events: int = 5000,
         items_per_event: int = 30,
+        max_pages: int = 40,
         clock: Callable[[], datetime] | None = None,
     ):
         self.store, self.window = store, timedelta(days=window_days)
         self.threshold, self.k, self.text_chars = threshold, shingle_size, text_chars
         self.max_events, self.items_per_event = max_events, items_per_event
+        self.max_pages = max_pages
         self.clock = clock or utcnow
 
     # -- public ----------------------------------------------------------------------
@@ -148,7 +153,7 @@ class EventGrouper:
     def close_stale(self, now: datetime | None = None) -> int:
         """Close open events with no new item for window_days; returns how many."""
         now = now or self.clock()
-        stale = [e for e in self.store.list_events(status="open", limit=self.max_events * 4)
+        stale = [e for e in self.store.list_events(status="open", limit=self.max_events * 2)
                  if e.last_seen < now - self.window]
         for e in stale:
             e.status = "closed"
@@ -156,17 +161,38 @@ class EventGrouper:
 
     # -- internals -------------------------------------------------------------------
     def _load(self, now: datetime) -> tuple[dict[str, _State], list[_Member], dict[str, list[int]]]:
-        states: dict[str, _State] = {}
+        """Open events of the window and up to items_per_event of their items.
+
+        Items are read in a few pages over the time window rather than one query per
+        event, so the cost does not grow with the number of open events.
+        """
+        states = {
+            e.id: _State(e)
+            for e in self.store.list_events(status="open", limit=self.max_events)
+            if e.last_seen >= now - self.window
+        }
         members: list[_Member] = []
         index: dict[str, list[int]] = defaultdict(list)
-        for event in self.store.list_events(status="open", limit=self.max_events):
-            if event.last_seen < now - self.window:
-                continue
-            state, page_items = self._state_for(event)
-            states[event.id] = state
-            for item in page_items:
-                self._index(_Member(event.id, shingles(_signature(item, self.text_chars), self.k)),
+        if not states:
+            return states, members, index
+        loaded: Counter[str] = Counter()
+        cursor = None
+        for _ in range(self.max_pages):  # bounded: max_pages x 500 items
+            page = self.store.search_items(ItemQuery(
+                since=now - 2 * self.window, include_duplicates=True, size=500, cursor=cursor,
+                sort=[("published_at", "asc"), ("id", "asc")],
+            ))
+            for item in page.items:
+                state = states.get(item.event_id or "")
+                if state is None or loaded[state.event.id] >= self.items_per_event:
+                    continue
+                loaded[state.event.id] += 1
+                state.texts.append(_keyword_text(item))
+                self._index(_Member(state.event.id, shingles(_signature(item, self.text_chars), self.k)),
                             members, index)
+            cursor = page.next_cursor
+            if not cursor or not page.items:
+                break
         return states, members, index
 
     def _state_for(self, event: Event) -> tuple[_State, list[Item]]:
@@ -207,13 +233,21 @@ class EventGrouper:
             if len(postings) <= limit:
                 hits.update(postings)
         category, when = effective_labels(item)["category"], item_time(item)
+        # idf weights: boilerplate shared by many texts ("警方通报", "相关部门已介入") counts
+        # less than the names, places and details that tell one incident from another.
+        n = len(members)
+        idf = {s: 1.0 + math.log((n + 1) / (len(index.get(s, ())) + 1)) for s in sig}
+
+        def weight(s: str) -> float:
+            return idf[s] if s in idf else 1.0 + math.log((n + 1) / (len(index.get(s, ())) + 1))
+
         best, best_score = None, self.threshold
         for pos, _count in hits.most_common(200):
             member = members[pos]
             state = states.get(member.event_id)
             if state is None or not self._compatible(state.event, category, when):
                 continue
-            score = similarity(sig, member.sig)
+            score = similarity(sig, member.sig, weight=weight)
             if score >= best_score:
                 best, best_score = state, score
         return best

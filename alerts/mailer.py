@@ -46,7 +46,8 @@ def check_address(address: str) -> str:
     if not address or any(c in address for c in "\r\n,;<>\"") or any(c.isspace() for c in address):
         raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r}")
     local, sep, domain = address.rpartition("@")
-    if not sep or not local or not domain or "." not in domain.strip("."):
+    # "localhost" is a valid mail domain on an intranet relay, so no dot is required.
+    if not sep or not local or not domain or domain.startswith(".") or domain.endswith("."):
         raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r} (expected name@domain)")
     try:
         Address(addr_spec=address)

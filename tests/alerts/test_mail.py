@@ -109,3 +109,8 @@ def test_mail_failure_loses_nothing_and_is_retried(store, clock, smtp_server):
     assert "女童放学途中失踪" in smtp_server.messages[0][2].get_body(("plain",)).get_content()
     assert store.get_alert(new[0].id).notified is True
     assert engine.notify_pending() == 0
+
+
+@pytest.mark.parametrize("good", ["duty@example.org", "yuqing@localhost", "zhang.san+alerts@mail.gov.cn"])
+def test_plain_addresses_are_accepted(good):
+    assert check_address(f" {good} ") == good
