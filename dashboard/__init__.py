@@ -32,6 +32,8 @@ _DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
     "EXPORT_MAX_ROWS": 10000,
     "REFRESH_SECONDS": 30,
+    # rule name -> Chinese description (from the rules file), shown instead of the name
+    "RULE_NAMES": {},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -17,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from store import ALERT_STATUSES, Alert, AlertQuery, Item, ItemQuery, StoreError
+from store import ALERT_STATUSES, Alert, AlertQuery, Item, ItemQuery, StoreError, utcnow
 
 from . import workflow
 from .auth import role_required
@@ -53,7 +54,15 @@ def index() -> Any:
         offset=query.offset,
         page_size=PAGE_SIZE,
         refresh_seconds=current_app.config["REFRESH_SECONDS"],
+        presets=_presets(tz),
     )
+
+
+def _presets(tz: str) -> list[tuple[str, str]]:
+    """Quick time windows for the filter form, as local-time text the form accepts."""
+    now = utcnow()
+    return [(label, format_local(now - delta, tz))
+            for label, delta in (("近 24 小时", timedelta(hours=24)), ("近 7 天", timedelta(days=7)))]
 
 
 def _alert_json(alert: Alert, tz: str) -> dict[str, Any]:
@@ -151,7 +160,7 @@ def act(alert_id: str) -> Any:
             _sync_items(alert, step.new_status, step.note)
     except StoreError as exc:
         return _render_detail(alert, f"保存失败：{exc}", 500)
-    flash(f"已{workflow.ACTION_NAMES[action]}。", "success")
+    flash(workflow.DONE_MESSAGES[action], "success")
     return redirect(url_for("alerts.detail", alert_id=alert.id))
 
 

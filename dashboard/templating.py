@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from . import labels
 from .timeutil import format_local
+from .workflow import ACTION_BY_STATUS
 
 
 def safe_url(url: str | None) -> str | None:
@@ -45,6 +46,19 @@ def explanation_rows(explanation: list[dict[str, Any]] | None) -> list[tuple[str
     return rows
 
 
+def alert_action_label(entry: Any) -> str:
+    """An audit entry's action in Chinese; alert updates are named by what they did."""
+    if entry.action == "update_alert":
+        after = entry.after or {}
+        if "status" in after:
+            return ACTION_BY_STATUS.get(after["status"], "更新预警")
+        if "assignee" in after:
+            return "转交处置"
+        if not after and not entry.before:
+            return "添加备注"
+    return labels.ACTION_LABELS.get(entry.action, entry.action)
+
+
 def has_role(*roles: str) -> bool:
     """Admin may do everything; others only what their role lists."""
     if not current_user.is_authenticated:
@@ -69,12 +83,14 @@ def init_app(app: Flask) -> None:
         action_label=lambda a: labels.ACTION_LABELS.get(a, a),
         field_label=lambda f: labels.FIELD_LABELS.get(f, f),
         yes_no=labels.yes_no,
+        rule_label=lambda r: current_app.config.get("RULE_NAMES", {}).get(r, r),
         metric_label=lambda k: labels.METRIC_LABELS.get(k, k),
         safe_url=safe_url,
         num=lambda n: "—" if n is None else f"{n:,}",
     )
     app.jinja_env.globals.update(
         has_role=has_role,
+        alert_action_label=alert_action_label,
         display_value=labels.display_value,
         explanation_rows=explanation_rows,
         L=labels,

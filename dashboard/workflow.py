@@ -25,6 +25,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "note": (frozenset({"new", "acknowledged", "handling", "closed"}), None),
 }
 ACTION_NAMES = {"acknowledge": "确认", "handle": "处置", "close": "办结", "note": "添加备注"}
+DONE_MESSAGES = {"acknowledge": "已确认。", "handle": "已开始处置。", "close": "已办结。",
+                 "note": "备注已保存。"}
+# How an alert audit entry reads, by the status it moved to.
+ACTION_BY_STATUS = {"acknowledged": "确认", "handling": "开始处置", "closed": "办结"}
 
 
 class WorkflowError(Exception):

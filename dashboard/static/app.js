@@ -49,10 +49,19 @@
     if (!table) return;
     var tbody = table.querySelector("tbody");
     var seconds = Number(table.dataset.refresh) || 30;
-    var baseline = readLastLook();
+    // First visit on this browser: what is on screen now counts as seen.
+    var baseline = readLastLook() || newestOnPage() || Date.now();
     var state = document.getElementById("refresh-state");
     var banner = document.getElementById("new-banner");
     var baseTitle = document.title;
+
+    function newestOnPage() {
+      var newest = 0;
+      tbody.querySelectorAll("tr[data-created]").forEach(function (tr) {
+        newest = Math.max(newest, Number(tr.dataset.created));
+      });
+      return newest;
+    }
 
     function markAndRemember() {
       var newest = 0, fresh = 0;
@@ -83,6 +92,8 @@
         var n = document.querySelector('[data-count="' + s + '"]');
         if (n) n.textContent = String(data.counts[s]);
       });
+      var shown = document.getElementById("alerts-total");
+      if (shown) shown.textContent = String(data.total);
       var all = document.querySelector('[data-count="all"]');
       if (all) all.textContent = String(total);
       markAndRemember();
