@@ -100,7 +100,10 @@ class Mailer:
         except smtplib.SMTPException as exc:
             raise MailError(f"邮件服务器 {self.where} 出错 / SMTP error: {exc}") from None
         except ssl.SSLError as exc:
-            raise MailError(f"无法与邮件服务器 {self.where} 建立 TLS / TLS failed: {exc.reason or exc}") from None
+            raise MailError(
+                f"无法与邮件服务器 {self.where} 建立 TLS / TLS failed: {exc.reason or type(exc).__name__}"
+                " (check smtp.ssl / smtp.starttls against the port: 465 = SSL, 587 = STARTTLS)"
+            ) from None
         except TimeoutError:
             raise MailError(f"连接邮件服务器 {self.where} 超时 / timed out after {self.config.timeout}s") from None
         except OSError as exc:

@@ -114,3 +114,31 @@ def test_mail_failure_loses_nothing_and_is_retried(store, clock, smtp_server):
 @pytest.mark.parametrize("good", ["duty@example.org", "yuqing@localhost", "zhang.san+alerts@mail.gov.cn"])
 def test_plain_addresses_are_accepted(good):
     assert check_address(f" {good} ") == good
+
+
+@pytest.mark.parametrize(
+    ("conf", "expected"),
+    [
+        ({"starttls": True}, "STARTTLS"),
+        ({"username": "duty", "password": "secret"}, "AUTH"),
+        ({"ssl": True}, "TLS"),
+    ],
+)
+def test_tls_and_login_problems_give_mail_error(smtp_server, conf, expected):
+    # the test server speaks plain SMTP without STARTTLS or AUTH
+    with pytest.raises(MailError) as info:
+        Mailer(SmtpConf(port=smtp_server.port, timeout=3, **conf)).send(["a@example.org"], "主题", "正文")
+    assert f"127.0.0.1:{smtp_server.port}" in str(info.value) and expected in str(info.value)
+    assert smtp_server.messages == []
+
+
+def test_multi_notifier_survives_a_failing_channel(store, clock):
+    from alerts.notify import LogNotifier, MultiNotifier
+
+    broken = EmailNotifier(Mailer(SmtpConf(port=free_port(), timeout=2)), ["duty@example.org"], "http://x")
+    engine = AlertEngine(store, parse_rules([{"name": "high", "type": "threshold", "min_risk": 2}]),
+                         notifier=MultiNotifier(broken, LogNotifier()), clock=clock)
+    item = make_item("某地发生拐卖妇女案件", risk=3, category="trafficking_missing")
+    store.upsert_items([item])
+    (alert,) = engine.process([item])
+    assert store.get_alert(alert.id).notified is True  # the log channel delivered it
