@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dateparser
 import opencc
 
-__all__ = ["parse_datetime", "find_datetime"]
+__all__ = ["parse_datetime", "find_datetime", "find_datetimes"]
 
 _MAX_LEN = 200  # longer strings are page text, not a date field; find_datetime handles those
 
@@ -263,21 +263,33 @@ def find_datetime(
 ) -> datetime | None:
     """The first full date (year, month, day, optional time) inside longer text, e.g. a
     page's byline `2024年03月01日 12:00 来源：人民网`; None when there is none."""
+    found = find_datetimes(text, timezone, now, limit=1)
+    return found[0] if found else None
+
+
+def find_datetimes(
+    text: str, timezone: str = "Asia/Shanghai", now: datetime | None = None, limit: int = 50
+) -> list[datetime]:
+    """Every full date inside longer text, in order of appearance (at most `limit`).
+    Dates before 1990 or after next year are skipped: they are history, not bylines."""
     zone = _zone(timezone)
     if now is None:
         now = datetime.now(zone)
     elif now.tzinfo is None:
         now = now.replace(tzinfo=zone)
     if not isinstance(text, str) or not text:
-        return None
+        return []
+    found: list[datetime] = []
     try:
-        norm = _normalize(text[:20000])
+        norm = _normalize(text[:50000])
         for m in _YMD.finditer(norm):
             year = _year(m)
             if 1990 <= year <= now.year + 1:
                 result = _build(year, int(m.group("m")), int(m.group("d")), m, zone)
                 if result is not None:
-                    return result
+                    found.append(result)
+                    if len(found) >= limit:
+                        break
     except Exception:  # hostile text must not raise
-        return None
-    return None
+        return found
+    return found

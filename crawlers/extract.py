@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import lxml.html
 import trafilatura
@@ -26,7 +27,7 @@ from parsel import Selector
 from trafilatura.settings import DEFAULT_CONFIG, set_date_params
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, resolve_encoding
 
-from crawlers.dates import find_datetime, parse_datetime
+from crawlers.dates import find_datetime, find_datetimes, parse_datetime
 
 __all__ = ["Article", "extract_article", "clean_title", "decode_html", "detect_encoding"]
 
@@ -351,40 +352,6 @@ def _time_from_meta(tree: Any, timezone: str) -> datetime | None:
     return None
 
 
-def _text_after(node: Any, limit: int = 400) -> str:
-    """The page text that follows `node` in document order: where bylines sit."""
-    chunks: list[str] = []
-    size = 0
-    for el in node.itersiblings():
-        for chunk in _iter_text(el):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= limit:
-                return " ".join(chunks)
-    parent = node.getparent()
-    if parent is not None and size < limit and parent.tag not in ("body", "html"):
-        return " ".join(chunks) + " " + _text_after(parent, limit - size)
-    return " ".join(chunks)
-
-
-def _iter_text(el: Any) -> list[str]:
-    if not isinstance(el.tag, str) or el.tag in ("script", "style"):
-        return [el.tail] if el.tail else []
-    try:
-        return [t for t in el.itertext() if t.strip()] + ([el.tail] if el.tail else [])
-    except ValueError:
-        return []
-
-
-def _byline_near_title(tree: Any, title_node: Any, title: str) -> str:
-    if title_node is not None:
-        return _text_after(title_node)
-    return ""
-
-
-# ---------------------------------------------------------------- body
-
-
 def _body(text: str, url: str, favor: str) -> Any:
     try:
         return trafilatura.bare_extraction(
@@ -412,9 +379,99 @@ def _doc_attr(doc: Any, name: str) -> Any:
     return getattr(doc, name, None)
 
 
+_TABLE_PIPES = re.compile(r"\s*\|\s*")
+
+
 def _clean_body(text: str) -> str:
-    lines = (_squash(line) for line in (text or "").splitlines())
-    return "\n".join(line for line in lines if line)
+    out = []
+    for line in (text or "").splitlines():
+        if "|" in line:
+            # trafilatura renders table cells as "a | b |": the pipes are not page text
+            line = _TABLE_PIPES.sub(" ", line)
+        line = _squash(line)
+        if line:
+            out.append(line)
+    return "\n".join(out)
+
+
+_CANDIDATE_TAGS = ("div", "td", "article", "section", "main", "body", "form", "span", "font", "center")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Blocks that are page furniture, by the usual class/id words (as readability does).
+_NOISE_ATTR = re.compile(
+    r"comment|feedback|reply|related|recommend|share|footer|sidebar|breadcrumb|nav|menu|copyright|"
+    r"pinglun|xiangguan|tuijian|hot|rank|ad[-_]|banner|login",
+    re.I,
+)
+_DENSITY_DEPTH = 4
+
+
+def _paragraph_weight(node: Any) -> int:
+    if node.tag == "br":
+        own = node.tail or ""
+    else:
+        own = (node.text or "") + "".join(child.tail or "" for child in node)
+    own = own.strip()
+    if len(own) < 10:
+        return 0
+    # Punctuation marks running prose, not menus or link lists.
+    return len(own) + len(_CJK.findall(own)) + 10 * sum(own.count(c) for c in "，。；！？,")
+
+
+_FURNITURE_ATTR = re.compile(r"comment|reply|feedback|pinglun|related|sidebar|footer|copyright", re.I)
+
+
+def _in_furniture(node: Any) -> bool:
+    """Inside a comments list, sidebar or footer: such prose must not win the page."""
+    depth = 0
+    while node is not None and depth < 8:
+        if isinstance(node.tag, str):
+            marker = f"{node.get('class') or ''} {node.get('id') or ''}"
+            if marker.strip() and _FURNITURE_ATTR.search(marker):
+                return True
+        node, depth = node.getparent(), depth + 1
+    return False
+
+
+def _density_body(tree: Any) -> str:
+    """Our own main-text finder (text density, as in readability/GNE): the block whose
+    paragraphs carry the most prose; a paragraph counts fully for its parent and half
+    for the grandparent, and blocks heavy with links are discounted."""
+    scores: dict[Any, float] = {}
+    for node in tree.iter("p", "br", "td", "div", "font", "span", "pre"):
+        if not isinstance(node.tag, str):
+            continue
+        weight = _paragraph_weight(node)
+        if not weight or _in_furniture(node):
+            continue
+        target: Any = node if node.tag in _CANDIDATE_TAGS else None
+        if target is not None:
+            scores[target] = scores.get(target, 0.0) + weight
+        parent, depth = node.getparent(), 0
+        while parent is not None and depth < _DENSITY_DEPTH:
+            if isinstance(parent.tag, str) and parent.tag in _CANDIDATE_TAGS:
+                scores[parent] = scores.get(parent, 0.0) + weight / (depth + 1)
+            parent, depth = parent.getparent(), depth + 1
+    if not scores:
+        return ""
+    best = max(scores, key=lambda n: scores[n] * (1 - _link_share(n)))
+    for bad in best.xpath(".//script|.//style|.//noscript|.//select|.//textarea|.//input"):
+        bad.drop_tree()
+    for child in list(best.iter()):
+        if child is best or not isinstance(child.tag, str) or child.getparent() is None:
+            continue
+        marker = f"{child.get('class') or ''} {child.get('id') or ''}"
+        if (marker.strip() and _NOISE_ATTR.search(marker)) or (
+            child.tag in ("ul", "ol", "table", "div") and len(_node_text(child)) > 20
+            and _link_share(child) > 0.6
+        ):
+            child.drop_tree()
+    return _block_text(best)
+
+
+def _link_share(node: Any) -> float:
+    total = len(_node_text(node)) or 1
+    linked = sum(len(_node_text(a)) for a in node.iter("a"))
+    return min(linked / total, 1.0)
 
 
 # ---------------------------------------------------------------- entry point
@@ -449,21 +506,105 @@ def extract_article(
 
 def _automatic(text: str, url: str, timezone: str) -> Article:
     tree = _parse_tree(text)
-    doc = _body(text, url, "recall")
+    doc = _body(text, url, "balanced")
     body = _clean_body(_doc_attr(doc, "text") or "")
     if tree is None:
         return Article(title=_squash(_doc_attr(doc, "title") or ""), text=body)
+    # Our density finder scored better than trafilatura on real Chinese portal pages
+    # (old table layouts, comment threads); trafilatura stays for what it misses.
     try:
-        title, title_node = _pick_title(tree, _doc_attr(doc, "title"))
+        dense = _clean_body(_density_body(copy.deepcopy(tree)))
+    except Exception as exc:  # a best effort on broken trees
+        log.debug("density extraction failed on %s: %s", url, exc)
+        dense = ""
+    if len(dense) >= _MIN_DENSE_CHARS or len(dense) > len(body):
+        body = dense
+    try:
+        title, _ = _pick_title(tree, _doc_attr(doc, "title"))
     except Exception as exc:  # odd trees (comments as roots, ...) must not lose the body
         log.debug("title choice failed on %s: %s", url, exc)
-        title, title_node = _squash(_doc_attr(doc, "title") or ""), None
-    byline = _byline_near_title(tree, title_node, title)
+        title = _squash(_doc_attr(doc, "title") or "")
+    lines = _visible_lines(tree)
+    byline = _byline_text(lines, title, body)
     published = _time_from_meta(tree, timezone)
-    if published is None and byline:
-        published = find_datetime(byline, timezone)
+    near = _time_near(lines, title, body, timezone)
+    if published is None:
+        published = near
+    elif near is not None and _is_midnight(published, timezone) and _same_day(published, near, timezone):
+        published = near  # the byline has the time of day the meta tag left out
     if published is None and _doc_attr(doc, "date"):
         published = parse_datetime(_doc_attr(doc, "date"), timezone)
+        if published is not None and near is not None and _same_day(published, near, timezone):
+            published = near
     author = _meta(tree, _AUTHOR_META) or _author_from(byline) or _doc_attr(doc, "author")
     return Article(title=title, text=body, published_at=published,
                    author=_squash(author)[:60] if author else None)
+
+
+_MIN_DENSE_CHARS = 50
+
+
+def _visible_lines(tree: Any) -> list[str]:
+    body = tree.find("body")
+    try:
+        return _block_text(body if body is not None else tree).split("\n")
+    except Exception:  # very broken trees: no byline search
+        return []
+
+
+def _title_lines(lines: list[str], title: str) -> list[int]:
+    if len(title) < 4:
+        return []
+    return [i for i, line in enumerate(lines) if title in line and len(line) <= len(title) + 40]
+
+
+def _body_span(lines: list[str], body: str) -> tuple[int | None, int | None]:
+    body_lines = [b for b in body.splitlines() if len(b) >= 6]
+    if not body_lines:
+        return None, None
+    first, last = body_lines[0][:20], body_lines[-1][-20:]
+    start = next((i for i, line in enumerate(lines) if first in line), None)
+    end = None
+    if start is not None:
+        end = next((i for i in range(len(lines) - 1, start - 1, -1) if last in lines[i]), None)
+    return start, end
+
+
+def _byline_text(lines: list[str], title: str, body: str) -> str:
+    """The few lines after the headline, or before the body: where bylines sit."""
+    for i in _title_lines(lines, title):
+        return " ".join(lines[i:i + 5])[:400]
+    start, _ = _body_span(lines, body)
+    if start:
+        return " ".join(lines[max(0, start - 4):start])[-400:]
+    return ""
+
+
+def _time_near(lines: list[str], title: str, body: str, timezone: str) -> datetime | None:
+    """Publish time from the page text: right under the headline first, then just
+    before the body starts, then just after it ends (blogs and forums: "发表于 ...")."""
+    for i in _title_lines(lines, title)[:5]:
+        after_title = lines[i].split(title, 1)[-1]
+        found = find_datetime(" ".join([after_title, *lines[i + 1:i + 6]])[:400], timezone)
+        if found is not None:
+            return found
+    start, end = _body_span(lines, body)
+    if start is not None:
+        before = find_datetimes(" ".join(lines[max(0, start - 6):start + 1])[-500:], timezone)
+        if before:
+            return before[-1]
+    if end is not None:
+        found = find_datetime(" ".join(lines[end:end + 4])[:400], timezone)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_midnight(value: datetime, timezone: str) -> bool:
+    local = value.astimezone(ZoneInfo(timezone))
+    return local.hour == 0 and local.minute == 0 and local.second == 0
+
+
+def _same_day(a: datetime, b: datetime, timezone: str) -> bool:
+    zone = ZoneInfo(timezone)
+    return a.astimezone(zone).date() == b.astimezone(zone).date()
