@@ -9,6 +9,7 @@ each other's updates (the integ-test distribution has no Painless for scripted u
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import threading
 import time
@@ -45,7 +46,7 @@ from .model import (
 
 T = TypeVar("T")
 _RETRY_STATUSES = (429, 502, 503, 504)
-_CONFLICT_ROUNDS = 10
+_CONFLICT_ROUNDS = 50
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,80}$")
 _SORT_FIELDS = {
     "published_at": "date",  # published_at, fetched_at when unknown
@@ -274,6 +275,7 @@ class ElasticsearchStore(Store):
             if not conflicts:
                 return written
             pending = conflicts
+            _backoff(_round)
         raise StoreError(f"{what}: items {', '.join(pending[:5])} kept changing concurrently; try again")
 
     def upsert_items(self, items: Iterable[Item]) -> int:
@@ -499,6 +501,7 @@ class ElasticsearchStore(Store):
             try:
                 self._put(kind, doc_id, to_doc(updated), seq=(hit["_seq_no"], hit["_primary_term"]))
             except ConflictError:
+                _backoff(_round)
                 continue
             self.append_audit(audit)
             return updated
@@ -548,6 +551,7 @@ class ElasticsearchStore(Store):
                     self._put("sources", source, to_doc(health), seq=(hit["_seq_no"], hit["_primary_term"]))
                 return
             except ConflictError:
+                _backoff(_round)
                 continue
         raise StoreError(f"source {source} kept changing concurrently; try again")
 
@@ -587,6 +591,11 @@ class ElasticsearchStore(Store):
         return self._change_doc("users", username, User,
                                 lambda u: rules.user_change(u, changes, actor),
                                 f"user '{username}' does not exist")
+
+
+def _backoff(attempt: int) -> None:
+    """Random pause after a write conflict so competing writers stop colliding."""
+    time.sleep(random.uniform(0, min(0.02 * (attempt + 1), 0.5)))
 
 
 def _reason(error: Any) -> str:
