@@ -40,6 +40,7 @@ class DigestData:
     new_alerts_total: int
     open_alerts: list[Alert]
     open_alerts_total: int
+    new_by_risk: dict[int, int]
     open_by_risk: dict[int, int]
     top_events: list[Event]
     awaiting: list[Item]
@@ -83,10 +84,7 @@ def collect(store: Store, day: date, tz: str = "Asia/Shanghai", *, top_n: int = 
 
     relevant = q(relevant=True)
     new_alerts, new_total = store.search_alerts(AlertQuery(since=since, until=until, size=200))
-    open_alerts, open_total = store.search_alerts(AlertQuery(statuses=OPEN_STATUSES, size=500))
-    open_by_risk: dict[int, int] = {}
-    for alert in open_alerts:
-        open_by_risk[alert.risk] = open_by_risk.get(alert.risk, 0) + 1
+    open_alerts, open_total = store.search_alerts(AlertQuery(statuses=OPEN_STATUSES, size=200))
     events = [e for e in store.list_events(limit=500) if e.last_seen >= since and e.first_seen < until]
     events.sort(key=lambda e: (-e.max_risk, -e.item_count, e.id))
     awaiting = store.search_items(ItemQuery(
@@ -104,11 +102,22 @@ def collect(store: Store, day: date, tz: str = "Asia/Shanghai", *, top_n: int = 
         new_alerts_total=new_total,
         open_alerts=sorted(open_alerts, key=lambda a: (-a.risk, a.created_at))[:top_n],
         open_alerts_total=open_total,
-        open_by_risk=open_by_risk,
+        new_by_risk=_alerts_by_risk(store, AlertQuery(since=since, until=until)),
+        open_by_risk=_alerts_by_risk(store, AlertQuery(statuses=OPEN_STATUSES)),
         top_events=events[:top_n],
         awaiting=awaiting.items,
         awaiting_total=awaiting.total,
     )
+
+
+def _alerts_by_risk(store: Store, query: AlertQuery) -> dict[int, int]:
+    """Exact counts per risk level from totals (no cap on how many alerts are open)."""
+    at_least: dict[int, int] = {}
+    for level in range(4):
+        query.min_risk, query.size = level, 0
+        at_least[level] = store.search_alerts(query)[1]
+    counts = {level: at_least[level] - at_least.get(level + 1, 0) for level in range(4)}
+    return {level: n for level, n in counts.items() if n}
 
 
 def _risk_label(key: object) -> str:
@@ -142,7 +151,8 @@ def render_text(d: DigestData, links: _Links, tz: str) -> str:
         out.append("  按风险：" + "；".join(f"{_risk_label(k)} {n}" for k, n in d.by_risk))
     if d.by_district:
         out.append("  按地区：" + "；".join(f"{clean_line(k, 20) or '未识别'} {n}" for k, n in d.by_district))
-    out += ["", f"二、当日新增预警 {d.new_alerts_total} 条："]
+    new_by_risk = "；".join(f"{risk_name(r)} {n}" for r, n in sorted(d.new_by_risk.items(), reverse=True))
+    out += ["", f"二、当日新增预警 {d.new_alerts_total} 条" + (f"（{new_by_risk}）" if new_by_risk else "") + "："]
     for a in d.new_alerts:
         out.append(f"  - [{risk_name(a.risk)}][{status_name(a.status)}] {clean_line(a.title, 100)}  {links.alert(a)}")
     by_risk = "；".join(f"{risk_name(r)} {n}" for r, n in sorted(d.open_by_risk.items(), reverse=True))
@@ -185,6 +195,13 @@ def _risk_cell(risk: int) -> Markup:
         RISK_COLORS.get(risk, "#6b7280"), risk_name(risk))
 
 
+def _by_risk_line(counts: dict[int, int]) -> Markup:
+    if not counts:
+        return Markup("")
+    cells = Markup("　").join(Markup("{}：{}").format(_risk_cell(r), n) for r, n in sorted(counts.items(), reverse=True))
+    return Markup("<p>{}</p>").format(cells)
+
+
 def _link(href: str, text: str) -> Markup:
     return Markup('<a href="{}" style="color:#1d4ed8">{}</a>').format(href, text)
 
@@ -202,10 +219,12 @@ def render_html(d: DigestData, links: _Links, tz: str) -> str:
         Markup("<br>"),
         _table(["地区", "条数"], [[clean_line(k, 20) or "未识别", n] for k, n in d.by_district]),
         h2(f"二、当日新增预警（{d.new_alerts_total} 条）"),
+        _by_risk_line(d.new_by_risk),
         _table(["等级", "预警", "状态"], [
             [_risk_cell(a.risk), _link(links.alert(a), clean_line(a.title, 100)), status_name(a.status)]
             for a in d.new_alerts]),
         h2(f"三、未办结预警（{d.open_alerts_total} 条）"),
+        _by_risk_line(d.open_by_risk),
         _table(["等级", "预警", "状态", "产生时间"], [
             [_risk_cell(a.risk), _link(links.alert(a), clean_line(a.title, 100)), status_name(a.status),
              a.created_at.astimezone(zone).strftime("%m-%d %H:%M")] for a in d.open_alerts]),

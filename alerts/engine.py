@@ -45,7 +45,7 @@ class AlertEngine:
         """New alerts raised by freshly stored items (each alert raised once, ever)."""
         if not items:
             return []
-        self.grouper.group(items)
+        self._group(items)
         now = self.clock()
         candidates = self._item_alerts(items)
         relevant = [i for i in items if effective_labels(i)["relevant"]]
@@ -67,7 +67,7 @@ class AlertEngine:
             longest = max((r.timeframe for r in self.window_rules), default=timedelta(hours=1))
             since = self._last_window_until or (until - longest)
         items = self._items_between(since, until)
-        self.grouper.group([i for i in items if i.event_id is None])
+        self._group([i for i in items if i.event_id is None])
         candidates = self._item_alerts(items) + self._window_alerts(until, None, None)
         new = self._commit(candidates, {i.id: i for i in items})
         self._last_window_until = until
@@ -85,6 +85,12 @@ class AlertEngine:
         return len(pending)
 
     # -- internals -------------------------------------------------------------------
+    def _group(self, items: list[Item]) -> None:
+        try:
+            self.grouper.group(items)
+        except Exception:  # rules still run; per-event dedupe falls back to per-item
+            log.exception("event grouping failed for %d items", len(items))
+
     def _item_alerts(self, items: list[Item]) -> list[Alert]:
         out: list[Alert] = []
         for rule in self.item_rules:

@@ -63,11 +63,18 @@ def test_digest_counts_and_sections(store, filled):
     assert dict(d.by_district) == {"东湖区": 2, "西山区": 1}
     assert dict(d.by_risk) == {"3": 1, "2": 1, "1": 1}
     assert d.new_alerts_total == 2 and d.open_alerts_total == 2 and d.open_by_risk == {3: 1, 2: 1}
+    assert d.new_by_risk == {3: 1, 2: 1} and "当日新增预警 2 条（紧急(红) 1；预警(黄/橙) 1）" in digest.text
     assert d.top_events and d.top_events[0].item_count == 2
     assert "采集 4 条，其中涉妇女儿童相关 3 条" in digest.text
     assert "校园安全/欺凌 2" in digest.text and "东湖区 2" in digest.text
     assert "http://dash.example:5000/alerts/" in digest.text
     assert "http://dash.example:5000/events/" in digest.text
+
+    # a closed alert still counts as new that day but no longer as open
+    closed = next(a for a in d.new_alerts if a.risk == 2)
+    store.update_alert(closed.id, {"status": "closed"}, actor="duty1")
+    d2 = build_digest(store, DAY).data
+    assert d2.new_alerts_total == 2 and d2.open_alerts_total == 1 and d2.open_by_risk == {3: 1}
 
 
 def test_digest_html_escapes_crawled_text(store, filled, tmp_path):

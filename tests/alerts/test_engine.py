@@ -164,3 +164,12 @@ def test_notified_alerts_are_marked_by_system(store, clock):
 def test_disabled_rules_do_nothing(store, clock):
     engine = engine_for(store, clock, [{"name": "off", "type": "threshold", "min_risk": 0, "enabled": False}])
     assert stored_and_processed(engine, store, [make_item("某地女童失踪", risk=3)]) == []
+
+
+def test_grouping_failure_does_not_block_alerts(store, clock):
+    engine = engine_for(store, clock, [{"name": "high", "type": "threshold", "min_risk": 2, "dedupe": "event"}])
+    # not stored: set_event raises NotFound inside grouping; the rule must still fire
+    item = make_item("某村留守儿童被亲属虐待 村民报警", risk=3, category="child_abuse_neglect")
+    new = engine.process([item])
+    assert [a.item_id for a in new] == [item.id]
+    assert store.get_alert(new[0].id) is not None
