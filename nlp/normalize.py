@@ -41,22 +41,33 @@ def to_simplified(text: str) -> str:
     return _converter("t2s").convert(text)
 
 
-def _count_changed(original: str, converted: str) -> int:
-    if len(original) == len(converted):
-        return sum(1 for a, b in zip(original, converted, strict=True) if a != b)
-    # Phrase conversions can change the length; fall back to a set comparison.
-    return len(set(original) - set(converted))
+# Per character: +1 Traditional-only, -1 Simplified-only, 0 shared. Filled lazily;
+# looking characters up is far cheaper than two whole-text conversions per item.
+_CHAR_SCRIPT: dict[str, int] = {}
+
+
+def _char_script(ch: str) -> int:
+    v = _CHAR_SCRIPT.get(ch)
+    if v is None:
+        trad = _converter("t2s").convert(ch) != ch
+        simp = _converter("s2t").convert(ch) != ch
+        v = 1 if trad and not simp else -1 if simp and not trad else 0
+        _CHAR_SCRIPT[ch] = v
+    return v
 
 
 def detect_script(text: str) -> Script:
-    """'traditional' when Traditional-only characters are at least as many as Simplified-only."""
+    """'traditional' when distinct Traditional-only characters are at least as many as
+    Simplified-only ones (and there is at least one)."""
     if not text:
         return "simplified"
-    trad = _count_changed(text, _converter("t2s").convert(text))
-    if trad == 0:
-        return "simplified"
-    simp = _count_changed(text, _converter("s2t").convert(text))
-    return "traditional" if trad >= simp else "simplified"
+    score = trad = 0
+    for ch in set(text):
+        if ch >= "\u3400":
+            v = _char_script(ch)
+            score += v
+            trad += v > 0
+    return "traditional" if trad and score >= 0 else "simplified"
 
 
 # Full-width ASCII (U+FF01..U+FF5E) maps to ASCII by a fixed offset. Chinese
