@@ -17,6 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from .config import select_sources
+from .extensions import source_ok
 from .spiderloader import SourceSpiderLoader
 
 REDIS_SETTINGS = {
@@ -69,6 +70,9 @@ def build_settings(overrides: dict[str, Any] | None = None) -> Settings:
         redis["REDIS_URL"] = settings.get("YUQING_REDIS_URL")
         redis["SCHEDULER_QUEUE_KEY"] = f"yuqing:{job}:%(spider)s:requests"
         redis["SCHEDULER_DUPEFILTER_KEY"] = f"yuqing:{job}:%(spider)s:dupefilter"
+        # a worker takes from the shared queue only what it can fetch now, leaving the
+        # rest to the other workers (Scrapy otherwise pulls up to CONCURRENT_REQUESTS)
+        redis["CONCURRENT_REQUESTS"] = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
         for key, value in redis.items():
             if key not in overrides:
                 settings.set(key, value, priority="cmdline")
@@ -82,7 +86,7 @@ def _report(crawler: Any) -> SourceReport:
     reason = stats.get("finish_reason")
     return SourceReport(
         name=spider.name if spider is not None else "?",
-        ok=bool(pages_ok) and reason == "finished",
+        ok=source_ok(spider, reason, crawler.settings),
         finish_reason=reason,
         pages_ok=pages_ok,
         requests=int(stats.get("downloader/request_count", 0)),
