@@ -16,7 +16,14 @@ from openpyxl.utils import get_column_letter
 
 from store import Item
 
-from .labels import CATEGORY_LABELS, SENTIMENT_LABELS, STATUS_LABELS, risk_label, yes_no
+from .labels import (
+    CATEGORY_LABELS,
+    SENTIMENT_LABELS,
+    SOURCE_TYPE_LABELS,
+    STATUS_LABELS,
+    risk_label,
+    yes_no,
+)
 from .timeutil import format_local
 
 HEADERS = [
@@ -50,7 +57,7 @@ def _label_summary(item: Item) -> str:
 
 def _row(item: Item, tz: str) -> list[object]:
     return [
-        item.title, item.source, item.source_type, item.author or "",
+        item.title, item.source, SOURCE_TYPE_LABELS.get(item.source_type, item.source_type), item.author or "",
         format_local(item.published_at, tz), format_local(item.fetched_at, tz),
         yes_no(item.relevant), CATEGORY_LABELS.get(item.category or "", item.category or ""),
         risk_label(item.risk), yes_no(item.rumor_suspected),

@@ -33,6 +33,18 @@ SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正�
 ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "analyst": "分析员"}
 EVENT_STATUS_LABELS = {"open": "进行中", "closed": "已结束"}
 SCRIPT_LABELS = {"simplified": "简体", "traditional": "繁体"}
+# Crawler source kinds (crawlers/config.py KINDS) plus the pipeline's fallback and test kinds.
+SOURCE_TYPE_LABELS = {
+    "rss": "RSS 订阅",
+    "html": "网页",
+    "json_api": "数据接口",
+    "sitemap": "站点地图",
+    "search": "搜索",
+    "web": "网页",
+    "news": "新闻",
+    "social": "社交媒体",
+    "forum": "论坛",
+}
 TARGET_LABELS = {"item": "信息", "alert": "预警", "event": "事件", "user": "用户", "source": "来源"}
 
 # Field names that may appear in audit before/after dicts.
@@ -54,6 +66,9 @@ FIELD_LABELS = {
     "username": "用户名",
     "event_id": "事件",
     "version": "模型版本",
+    "labeled_by": "标注人",
+    "labeled_at": "标注时间",
+    "spread_count": "传播次数",
 }
 
 # Audit actions written by this dashboard or, by their likely names, by the store.

@@ -78,6 +78,7 @@ def init_app(app: Flask) -> None:
         sentiment_label=lambda s: labels.SENTIMENT_LABELS.get(s, s) if s else "—",
         role_label=lambda r: labels.ROLE_LABELS.get(r, r),
         event_status_label=lambda s: labels.EVENT_STATUS_LABELS.get(s, s),
+        source_type_label=lambda t: labels.SOURCE_TYPE_LABELS.get(t, t),
         script_label=lambda s: labels.SCRIPT_LABELS.get(s, s),
         target_label=lambda t: labels.TARGET_LABELS.get(t, t),
         action_label=lambda a: labels.ACTION_LABELS.get(a, a),
