@@ -34,7 +34,7 @@ def make_item(title: str, text: str = "", *, risk: int = 2, category: str = "sch
               source: str = "news-a", **extra) -> Item:
     n = next(_seq)
     return Item(
-        id=f"it-{n:05d}", url=f"https://news.example.cn/a/{n}.html", source=source,
+        id=f"it-{n:05d}", url=extra.pop("url", f"https://news.example.cn/a/{n}.html"), source=source,
         source_type="news", title=title, text=text or title, published_at=published or NOW,
         fetched_at=published or NOW, relevant=relevant, category=category if relevant else "none",
         risk=risk, rumor_suspected=rumor, sentiment="negative", **extra,

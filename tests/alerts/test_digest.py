@@ -32,7 +32,7 @@ def filled(store, clock):
         make_item("某校学生遭欺凌<script>alert(1)</script>", STORY, risk=3, district="东湖区",
                   published=local(9)),
         make_item("转发：某校学生遭欺凌 家长求助", "转发：" + STORY, risk=2, district="东湖区",
-                  published=local(10)),
+                  published=local(10), url="javascript:alert(document.cookie)"),
         make_item("女子遭家暴报警", risk=1, category="domestic_violence", district="西山区",
                   published=local(23, 30)),
         make_item("双十一童装大促", relevant=False, risk=0, published=local(12)),
@@ -82,6 +82,7 @@ def test_digest_html_escapes_crawled_text(store, filled, tmp_path):
     html = digest.html
     digest.write(tmp_path)
     assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html and "https://news.example.cn/a/" in html
     assert html.startswith("<!DOCTYPE html>") and 'style="' in html and "每日简报 2026-11-25" in html
 
 
