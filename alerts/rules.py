@@ -209,13 +209,16 @@ class WindowRule(Rule):
         bucket = int(now.timestamp()) // seconds
         return f"{seconds}s@{bucket}"
 
-    def _query(self, since: datetime, until: datetime, **extra: Any) -> ItemQuery:
-        return ItemQuery(
-            since=since, until=until, relevant=self.relevant,
-            categories=list(self.categories), min_risk=self.min_risk or None,
-            districts=list(self.districts), sources=list(self.sources),
-            include_duplicates=self.include_duplicates, size=1, **extra,
-        )
+    def _query(self, since: datetime, until: datetime, **narrow: Any) -> ItemQuery:
+        """The rule's filters over [since, until); `narrow` (one category / event) wins."""
+        fields: dict[str, Any] = {
+            "since": since, "until": until, "relevant": self.relevant,
+            "categories": list(self.categories), "min_risk": self.min_risk or None,
+            "districts": list(self.districts), "sources": list(self.sources),
+            "include_duplicates": self.include_duplicates, "size": 1,
+        }
+        fields.update(narrow)
+        return ItemQuery(**fields)
 
     def _make_alert(self, now: datetime, group: str, title: str, risk: int,
                     event: Event | None = None, category: str | None = None) -> Alert:

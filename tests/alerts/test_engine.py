@@ -173,3 +173,20 @@ def test_grouping_failure_does_not_block_alerts(store, clock):
     new = engine.process([item])
     assert [a.item_id for a in new] == [item.id]
     assert store.get_alert(new[0].id) is not None
+
+
+def test_spike_by_category_from_the_scheduler_window(store, clock):
+    engine = engine_for(store, clock, [
+        {"name": "cat_spike", "type": "spike", "group_by": "category", "spike_height": 2,
+         "min_count": 4, "timeframe": "1h", "categories": ["online_harm"], "metric": "spread"},
+    ])
+    titles = ["女生照片被盗用造黄谣", "未成年人遭网络裸聊敲诈", "女主播被开盒网暴", "初中生被拉入群辱骂", "女大学生遭网贷催收骚扰"]
+    before = make_item("网友遭人肉搜索", category="online_harm", risk=1, published=NOW - timedelta(minutes=90))
+    now_items = [make_item(t, category="online_harm", risk=2, published=NOW - timedelta(minutes=10 * k))
+                 for k, t in enumerate(titles[:3], 1)]
+    store.upsert_items([before, *now_items])
+    store.add_spread(now_items[0].id, 2)  # two copies seen: spread 3 + 1 + 1 = 5 vs 1 before
+    new = engine.run_window(NOW - timedelta(hours=2), NOW)
+    assert [(a.rule, a.category, a.risk) for a in new] == [("cat_spike", "online_harm", 2)]
+    assert "1→5" in new[0].title
+    assert engine.run_window(NOW - timedelta(hours=2), NOW) == []  # same window: no repeat
