@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,6 +14,7 @@ from store import StoreError
 from .auth import role_required
 from .context import get_services, get_store
 from .labels import CATEGORY_LABELS, SENTIMENT_LABELS
+from .timeutil import format_local
 
 bp = Blueprint("analyst", __name__)
 LABELED_SHOWN = 500
@@ -84,6 +87,35 @@ def labeled() -> Any:
     return render_template("labels.html", items=items[:LABELED_SHOWN], total=len(items))
 
 
+def model_row(meta: dict[str, Any], tz: str) -> dict[str, Any]:
+    """A registry entry -> what the model table shows.
+
+    The registry keeps headline figures under metrics.overall (nlp.evaluate.headline);
+    flat metrics dicts are shown as they are. Only numbers are shown: per-class tables
+    belong to `yuqing models` on the command line.
+    """
+    metrics = meta.get("metrics") or {}
+    if isinstance(metrics, dict) and isinstance(metrics.get("overall"), dict):
+        metrics = metrics["overall"]
+    shown = []
+    if isinstance(metrics, dict):
+        shown = [(k, v) for k, v in metrics.items()
+                 if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    counts = meta.get("counts") if isinstance(meta.get("counts"), dict) else {}
+    created = meta.get("created_at") or meta.get("trained_at")
+    if isinstance(created, str):
+        with contextlib.suppress(ValueError):  # else show the registry's own text
+            created = format_local(datetime.fromisoformat(created), tz)
+    return {
+        "version": meta.get("version"),
+        "active": bool(meta.get("active")),
+        "created": created or "—",
+        "train": counts.get("train", meta.get("n_train")),
+        "extra": counts.get("train_extra"),
+        "metrics": shown,
+    }
+
+
 @bp.route("/models")
 @role_required("analyst")
 def models() -> Any:
@@ -92,7 +124,9 @@ def models() -> Any:
     error = None
     if services.list_models is not None:
         try:
-            rows = list(services.list_models())
+            tz = current_app.config["TIMEZONE"]
+            rows = [model_row(m, tz) for m in services.list_models()]
+            rows.reverse()  # newest first
         except Exception as exc:  # the registry is another package: show, don't crash
             current_app.logger.exception("list_models failed")
             error = f"读取模型列表失败：{exc}"
@@ -119,7 +153,7 @@ def _run(name: str, call: Any, *args: Any) -> tuple[bool, Any]:
 def retrain() -> Any:
     ok, version = _run("retrain", get_services().retrain)
     if ok:
-        flash(f"重新训练完成，新模型版本：{version or '（未返回）'}。", "success")
+        flash(f"重新训练：{version or '已完成'}。", "success")
     return redirect(url_for("analyst.models"))
 
 

@@ -110,6 +110,12 @@ METRIC_LABELS = {
     "sentiment_f1": "情感 F1",
     "n_train": "训练样本数",
     "n_test": "测试样本数",
+    "n": "评估样本数",
+    "relevance_f1": "相关性 F1",
+    "risk_ge2_f1": "风险≥预警 F1",
+    "risk3_recall_ge2": "紧急信息检出率",
+    "risk3_n": "紧急样本数",
+    "sentiment_macro_f1": "情感宏平均 F1",
 }
 
 SORT_OPTIONS = {

@@ -40,9 +40,16 @@ def services_calls() -> list[tuple]:
 @pytest.fixture
 def services(services_calls) -> Services:
     """Real callables standing in for the model registry; they record what was asked."""
+    # The shape of nlp.registry.ModelRegistry.list(): oldest first, headline figures
+    # under metrics.overall, training counts under counts.
     models = [
-        {"version": "v1", "active": False, "created_at": "2025-01-01", "metrics": {"macro_f1": 0.71}},
-        {"version": "v2", "active": True, "created_at": "2025-02-01", "metrics": {"macro_f1": 0.78}},
+        {"version": "v1", "active": False, "created_at": "2025-01-01T00:00:00+00:00",
+         "counts": {"train": 700, "train_extra": 0},
+         "metrics": {"overall": {"relevance_f1": 0.71, "category_macro_f1": 0.6}}},
+        {"version": "v2", "active": True, "created_at": "2025-02-01T00:00:00+00:00",
+         "counts": {"train": 812, "train_extra": 12},
+         "metrics": {"overall": {"relevance_f1": 0.78, "category_macro_f1": 0.65},
+                     "tasks": {"risk": {"per_class": {}}}}},
     ]
 
     def retrain() -> str:

@@ -86,9 +86,14 @@ def test_admin_can_do_everything(as_user, post, seeded):
 def test_model_screen_and_actions(as_user, post, services_calls, seeded):
     analyst = as_user("analyst")
     html = analyst.get("/models").get_data(as_text=True)
-    assert "v1" in html and "v2" in html and "当前启用" in html and "宏平均 F1" in html and "0.780" in html
+    assert "v1" in html and "v2" in html and "当前启用" in html
+    assert "相关性 F1：0.780" in html and "类别宏平均 F1：0.650" in html
+    assert "812（含人工标注 12 条）" in html
+    assert "2025-02-01 08:00" in html  # created_at shown in Asia/Shanghai time
+    assert html.index("v2") < html.index("v1")  # newest first
+    assert "per_class" not in html
     post(analyst, "/models/retrain", {}, page="/models")
-    assert "重新训练完成，新模型版本：v3" in analyst.get("/models").get_data(as_text=True)
+    assert "重新训练：v3" in analyst.get("/models").get_data(as_text=True)
     post(analyst, "/models/activate", {"version": "v1"}, page="/models")
     assert "已启用模型 v1" in analyst.get("/models").get_data(as_text=True)
     post(analyst, "/models/rollback", {}, page="/models")
