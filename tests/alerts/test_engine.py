@@ -190,3 +190,24 @@ def test_spike_by_category_from_the_scheduler_window(store, clock):
     assert [(a.rule, a.category, a.risk) for a in new] == [("cat_spike", "online_harm", 2)]
     assert "1→5" in new[0].title
     assert engine.run_window(NOW - timedelta(hours=2), NOW) == []  # same window: no repeat
+
+
+def test_frequency_once_per_event_across_windows(store, clock):
+    engine = engine_for(store, clock, [
+        {"name": "ev_once", "type": "frequency", "group_by": "event", "num_events": 2,
+         "timeframe": "1h", "dedupe": "once"},
+        {"name": "ev_window", "type": "frequency", "group_by": "event", "num_events": 2, "timeframe": "1h"},
+    ])
+    base = "某县一产妇在乡镇卫生院分娩后死亡 家属质疑医院延误抢救"
+    first = [make_item(f"{p}{base}", category="health_safety", risk=3, published=NOW - timedelta(minutes=m))
+             for p, m in (("", 30), ("转：", 20))]
+    store.upsert_items(first)
+    engine.grouper.group(first)  # grouped by the crawler path earlier; the window run finds the event
+    assert sorted(a.rule for a in engine.run_window(NOW - timedelta(hours=1), NOW)) == ["ev_once", "ev_window"]
+    clock.advance(hours=1)
+    later = [make_item(f"{p}{base}", category="health_safety", risk=3, published=clock.now - timedelta(minutes=m))
+             for p, m in (("关注：", 15), ("扩散：", 5))]
+    store.upsert_items(later)
+    new = engine.run_window(clock.now - timedelta(hours=1), clock.now)
+    assert [a.rule for a in new] == ["ev_window"]  # "once" never repeats; "window" does per window
+    assert new[0].event_id == first[0].event_id == store.get_item(later[0].id).event_id  # run_window grouped it
