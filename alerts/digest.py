@@ -2,7 +2,7 @@
 
 Every crawled value (titles, sources, districts, event titles) is cleaned of control
 characters, capped, and HTML-escaped by markupsafe; the finished HTML body then passes
-through nh3 with an allow-list as a second line of defence.
+through nh3 with an allow-list as a second line of defence (alerts.html).
 """
 
 from __future__ import annotations
@@ -13,19 +13,15 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import nh3
 from markupsafe import Markup
 
 from store import Alert, AlertQuery, Event, Item, ItemQuery, Store, utcnow
 
+from .html import RISK_COLORS, email_document
 from .labels import category_name, risk_name, status_name
-from .notify import RISK_COLORS
 from .text import clean_line, clean_subject, safe_url
 
 OPEN_STATUSES = ["new", "acknowledged", "handling"]
-_ALLOWED_TAGS = {"div", "p", "h1", "h2", "h3", "table", "thead", "tbody", "tr", "th", "td",
-                 "a", "span", "b", "strong", "ul", "li", "br", "small"}
-_ALLOWED_ATTRS = {"*": {"style"}, "a": {"href"}, "td": {"colspan"}, "th": {"colspan"}}
 
 
 @dataclass
@@ -240,12 +236,7 @@ def render_html(d: DigestData, links: _Links, tz: str) -> str:
         Markup('<p style="margin-top:18px">{}</p>').format(_link(links.base, "打开舆情哨兵看板")),
         Markup('<p style="color:#6b7280;font-size:12px">本邮件由舆情哨兵自动生成，请勿直接回复。</p>'),
     ]
-    body = nh3.clean(str(Markup("").join(parts)), tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
-                     url_schemes={"http", "https"}, link_rel=None)
-    return ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>舆情哨兵每日简报 {d.day.isoformat()}</title></head>"
-            '<body style="font-family:\'PingFang SC\',\'Microsoft YaHei\',sans-serif;color:#111827;'
-            f'max-width:760px;margin:0 auto;padding:12px">{body}</body></html>')
+    return email_document(f"舆情哨兵每日简报 {d.day.isoformat()}", str(Markup("").join(parts)))
 
 
 def build_digest(store: Store, day: date | None = None, *, dashboard_url: str = "http://127.0.0.1:5000",

@@ -17,6 +17,8 @@ from typing import Protocol
 
 from .text import clean_subject
 
+SENDER_NAME = "舆情哨兵"
+
 
 class SmtpConfig(Protocol):
     host: str
@@ -61,7 +63,7 @@ def build_message(sender: str, recipients: list[str], subject: str, text: str,
     """multipart/alternative (plain text + HTML), UTF-8."""
     msg = EmailMessage()
     msg["Subject"] = clean_subject(subject)
-    msg["From"] = check_address(sender)
+    msg["From"] = Address(display_name=SENDER_NAME, addr_spec=check_address(sender))
     msg["To"] = ", ".join(check_address(r) for r in recipients)
     domain = sender.rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid(domain=domain)

@@ -15,13 +15,13 @@ from markupsafe import Markup
 
 from store import Alert, Event, Item
 
+from .html import RISK_COLORS, email_document
 from .labels import category_name, risk_name
 from .mailer import Mailer
 from .text import clean_line, clean_text, safe_url
 
 log = logging.getLogger(__name__)
 
-RISK_COLORS = {0: "#6b7280", 1: "#2563eb", 2: "#d97706", 3: "#dc2626"}
 
 
 class Notifier(Protocol):
@@ -129,20 +129,17 @@ class EmailNotifier:
         if len(alerts) > len(shown):
             lines.append(f"…… 另有 {len(alerts) - len(shown)} 条，请登录看板查看。")
         lines += ["", f"预警列表：{self.dashboard_url}/alerts", "（本邮件由系统自动发送，请勿直接回复）"]
-        html = Markup(
-            '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-            '<body style="font-family:sans-serif;color:#111827">'
+        body = Markup(
             '<p>值班员您好：舆情哨兵新产生 {count} 条预警，请及时研判处置。</p>'
             '<table style="border-collapse:collapse;width:100%">{rows}</table>'
             '{more}<p><a href="{base}/alerts" style="color:#1d4ed8">打开预警列表</a></p>'
             '<p style="color:#6b7280;font-size:12px">本邮件由系统自动发送，请勿直接回复。</p>'
-            '</body></html>'
         ).format(
             count=len(alerts), rows=Markup("").join(rows), base=self.dashboard_url,
             more=Markup("<p>…… 另有 {} 条，请登录看板查看。</p>").format(len(alerts) - len(shown))
             if len(alerts) > len(shown) else "",
         )
-        return subject, "\n".join(lines), str(html)
+        return subject, "\n".join(lines), email_document("舆情哨兵预警通知", str(body))
 
 
 __all__ = ["EmailNotifier", "LogNotifier", "MultiNotifier", "Notifier"]

@@ -29,6 +29,8 @@ def test_mailer_sends_utf8_multipart(smtp_server):
     assert mail_from == "yuqing@example.org"
     assert rcpts == ["duty1@example.org", "duty2@example.org"] == sent.recipients
     assert msg["Subject"] == "【舆情哨兵】测试邮件"
+    sender = msg["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("舆情哨兵", "yuqing@example.org")
     assert msg.get_content_type() == "multipart/alternative"
     plain = msg.get_body(("plain",))
     assert plain.get_content_charset() == "utf-8" and "这是一封测试邮件" in plain.get_content()
