@@ -62,7 +62,7 @@ fetch() {
     command -v mvn >/dev/null || die "mvn not found: install Maven to download Elasticsearch (Debian: maven)"
     mkdir -p "$CACHE"
     log "downloading Elasticsearch $ES_VERSION with Maven into $CACHE"
-    mvn -q dependency:copy \
+    mvn -B -q dependency:copy \
         "-Dartifact=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
         "-DoutputDirectory=$CACHE" \
         || die "Maven could not download Elasticsearch $ES_VERSION"
@@ -106,9 +106,10 @@ start() {
         jh=$(java_home)
         rm -f "$PID_FILE"
         log "starting Elasticsearch $ES_VERSION on $URL (logs in $LOG_DIR)"
-        # -d daemonizes, -p writes the pid file once the node is up enough to fork.
+        # -d daemonizes, -p writes the pid file. xpack.ml.enabled is not set: this distribution
+        # has no ML module, and an unknown setting would stop the node from starting.
         runuser -u "$ES_USER" -- env \
-            ES_JAVA_HOME="$jh" JAVA_HOME="$jh" \
+            ES_JAVA_HOME="$jh" \
             ES_JAVA_OPTS="-Xms512m -Xmx512m" \
             ES_PATH_CONF="$ES_HOME/config" \
             "$ES_HOME/bin/elasticsearch" -d -p "$PID_FILE" \
