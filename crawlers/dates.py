@@ -31,8 +31,10 @@ _TIME = (
 )
 # Year-month-day with -, /, . or 年月日; 民国 years are converted later.
 _YMD = re.compile(
-    r"(?<!\d)(?:(?P<roc>民国)\s*(?P<ry>\d{1,3})|(?P<y>\d{4}))\s*(?P<sep>[-/.年])\s*(?P<m>\d{1,2})\s*"
-    r"(?:[-/.月])\s*(?P<d>\d{1,2})(?!\d)\s*[日号]?"
+    r"(?<![\d/.-])(?:(?P<roc>民国)\s*(?P<ry>\d{1,3})|(?P<y>\d{4}))"
+    # one separator used twice (2024-03-01, 2024/3/1), or 年月日; "2004 - 01/01" is no date
+    r"(?:(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d/])|"
+    r"\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?P<cd>\d{1,2})(?!\d)\s*[日号]?)"
     r"(?:" + _TIME + r")?"
 )
 # Month-day with 月日: safe to search anywhere in a string.
@@ -122,6 +124,12 @@ def _build(y: int, mo: int, d: int, m: re.Match[str], zone: tzinfo) -> datetime 
     return local.astimezone(UTC)
 
 
+def _month_day(m: re.Match[str]) -> tuple[int, int]:
+    if m.group("m") is not None:
+        return int(m.group("m")), int(m.group("d"))
+    return int(m.group("cm")), int(m.group("cd"))
+
+
 def _year(m: re.Match[str]) -> int:
     if m.group("roc"):
         return int(m.group("ry")) + 1911  # 民国 1 = 1912
@@ -134,7 +142,7 @@ def _absolute(text: str, zone: tzinfo, now: datetime) -> datetime | None:
         year = _year(m)
         if year < 1900 or year > 2100:
             return None
-        return _build(year, int(m.group("m")), int(m.group("d")), m, zone)
+        return _build(year, *_month_day(m), m, zone)
     m = _MD_CN.search(text) or _MD_NUM.search(text)
     if m:
         mo, d = int(m.group("m")), int(m.group("d"))
@@ -285,7 +293,7 @@ def find_datetimes(
         for m in _YMD.finditer(norm):
             year = _year(m)
             if 1990 <= year <= now.year + 1:
-                result = _build(year, int(m.group("m")), int(m.group("d")), m, zone)
+                result = _build(year, *_month_day(m), m, zone)
                 if result is not None:
                     found.append(result)
                     if len(found) >= limit:

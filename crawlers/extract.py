@@ -252,19 +252,29 @@ def _author_from(raw: str) -> str | None:
 # ---------------------------------------------------------------- title
 
 
+_SITE_NAME = re.compile(
+    r"(网|报|频道|新闻|在线|论坛|社区|博客|官网|首页|门户|百科|政府|平台|客户端|广播|电视台)$|"
+    r"百科|\.com|\.cn|\.net|www\.|powered by|blog|bbs|archiver", re.I
+)
+
+
 def clean_title(title: str) -> str:
-    """Drop the site suffix: "标题_新浪新闻" -> "标题", "标题 - 人民网" -> "标题"."""
+    """Drop the site and channel names: "标题_新浪新闻" -> "标题", "标题 - 人民网" -> "标题",
+    "Joel on Software - 标题" -> "标题"."""
     title = _squash(title)
     parts = [p for p in _TITLE_SEPARATORS.split(title) if p]
     if len(parts) <= 1:
         return title
-    # Trailing parts that look like a site or channel name go; the article title is
-    # the longest part that remains (some sites put the channel first: "图说洛阳| 标题").
-    while len(parts) > 1 and (len(parts[-1]) <= 12 or _SITE_WORDS.search(parts[-1])):
-        parts.pop()
-    if len(parts) > 1:
-        return max(parts, key=len)
-    return parts[0]
+
+    def score(index: int) -> tuple[float, int]:
+        part = parts[index]
+        # Chinese headlines are long runs of CJK; site names are short or look like one.
+        value = len(_CJK.findall(part)) + 0.3 * len(part)
+        if _SITE_NAME.search(part):
+            value *= 0.3
+        return value, -index  # ties: the earlier part
+
+    return parts[max(range(len(parts)), key=score)]
 
 
 def _meta(tree: Any, names: tuple[str, ...]) -> str | None:
@@ -555,7 +565,9 @@ def _visible_lines(tree: Any) -> list[str]:
 def _title_lines(lines: list[str], title: str) -> list[int]:
     if len(title) < 4:
         return []
-    return [i for i, line in enumerate(lines) if title in line and len(line) <= len(title) + 40]
+    # the headline's own line (maybe with a channel name), not any line naming the site
+    return [i for i, line in enumerate(lines)
+            if title in line and len(line) <= len(title) + 40 and len(title) >= 0.3 * len(line)]
 
 
 def _body_span(lines: list[str], body: str) -> tuple[int | None, int | None]:
@@ -580,24 +592,43 @@ def _byline_text(lines: list[str], title: str, body: str) -> str:
     return ""
 
 
+_DATE_KEYWORDS = re.compile(r"发布|发表|时间|日期|来源|编辑|记者|作者|posted|published", re.I)
+_DATE_NOT_PUBLISHED = re.compile(r"建立于|注册|加入|生日|版权|copyright|©|更新于|最后登录|访问", re.I)
+_HAS_CLOCK = re.compile(r"\d{1,2}\s*[:：时点]\s*\d{2}")
+
+
 def _time_near(lines: list[str], title: str, body: str, timezone: str) -> datetime | None:
-    """Publish time from the page text: right under the headline first, then just
-    before the body starts, then just after it ends (blogs and forums: "发表于 ...")."""
-    for i in _title_lines(lines, title)[:5]:
-        after_title = lines[i].split(title, 1)[-1]
-        found = find_datetime(" ".join([after_title, *lines[i + 1:i + 6]])[:400], timezone)
-        if found is not None:
-            return found
+    """Publish time from the page text. Every full date in the visible lines is a
+    candidate; the byline is close under the headline or just before the body (or,
+    on blogs and forums, just after it: "发表于 ..."), names itself (发布时间, 来源) and
+    carries a clock time. Dates inside the body are usually events, not the byline."""
+    titles = _title_lines(lines, title)[:3]
     start, end = _body_span(lines, body)
-    if start is not None:
-        before = find_datetimes(" ".join(lines[max(0, start - 6):start + 1])[-500:], timezone)
-        if before:
-            return before[-1]
-    if end is not None:
-        found = find_datetime(" ".join(lines[end:end + 4])[:400], timezone)
-        if found is not None:
-            return found
-    return None
+    best: tuple[float, int, datetime] | None = None
+    for i, line in enumerate(lines):
+        if len(line) > 300 or not re.search(r"\d{4}|民国", line):
+            continue
+        found = find_datetimes(line, timezone, limit=3)
+        if not found:
+            continue
+        distance = 30.0
+        for t in titles:
+            distance = min(distance, i - t if i >= t else 3 * (t - i))
+        if start is not None:
+            if i < start:
+                distance = min(distance, start - i)
+            elif end is not None and i > end:
+                distance = min(distance, 2 * (i - end) + 1)  # after the body: comments follow
+            else:  # inside the body
+                distance = min(distance, 3 + min(i - start, (end or i) - i))
+        score = -0.5 * min(distance, 30.0)
+        score += 2.0 if _HAS_CLOCK.search(line) else 0.0
+        score += 1.5 if _DATE_KEYWORDS.search(line) else 0.0
+        score -= 6.0 if _DATE_NOT_PUBLISHED.search(line) else 0.0
+        score += 1.5 if len(line) <= 40 else -0.01 * (len(line) - 40)  # bylines are short lines
+        if best is None or score > best[0]:
+            best = (score, i, found[0])
+    return best[2] if best is not None and best[0] > -12 else None
 
 
 def _is_midnight(value: datetime, timezone: str) -> bool:
