@@ -616,3 +616,19 @@ def test_es_config_is_validated() -> None:
 
     with pytest.raises(StoreError, match="index_prefix"):
         ElasticsearchStore(StoreConfig(es_urls=["http://127.0.0.1:9200"], index_prefix="Bad Prefix"))
+
+
+def test_sqlite_runs_in_wal_mode_with_a_connection_per_thread(tmp_path) -> None:
+    from store.sqlite_store import SQLiteStore
+
+    s = SQLiteStore(tmp_path / "wal.db")
+    s.setup()
+    assert s._conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conns = []
+    t = threading.Thread(target=lambda: conns.append(s._conn()))
+    t.start()
+    t.join()
+    assert conns[0] is not s._conn()
+    s.close()
+    with pytest.raises(StoreError, match="closed"):
+        s.get_item("x")
