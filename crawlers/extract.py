@@ -271,7 +271,7 @@ def clean_title(title: str) -> str:
         # Chinese headlines are long runs of CJK; site names are short or look like one.
         value = len(_CJK.findall(part)) + 0.3 * len(part)
         if _SITE_NAME.search(part):
-            value *= 0.3
+            value *= 0.2
         return value, -index  # ties: the earlier part
 
     return parts[max(range(len(parts)), key=score)]
@@ -362,11 +362,11 @@ def _time_from_meta(tree: Any, timezone: str) -> datetime | None:
     return None
 
 
-def _body(text: str, url: str, favor: str) -> Any:
+def _body(text: str, url: str) -> Any:
     try:
         return trafilatura.bare_extraction(
             text, url=url or None, include_comments=False, include_tables=True,
-            favor_precision=favor == "precision", favor_recall=favor == "recall",
+            # neither favor_precision nor favor_recall: the balanced mode scored best here
             with_metadata=True, config=_config(),
             date_extraction_params=_date_params(),
         )
@@ -376,7 +376,8 @@ def _body(text: str, url: str, favor: str) -> Any:
 
 
 def _date_params() -> dict[str, Any]:
-    params = set_date_params(True)  # extensive search, original (not modified) date
+    # No extensive search: it turns "© 2024" into 2024-01-01, a date the page never gave.
+    params = set_date_params(False)
     params["outputformat"] = "%Y-%m-%d %H:%M"  # keep the time of day when htmldate finds one
     return params
 
@@ -516,24 +517,29 @@ def extract_article(
 
 def _automatic(text: str, url: str, timezone: str) -> Article:
     tree = _parse_tree(text)
-    doc = _body(text, url, "balanced")
-    body = _clean_body(_doc_attr(doc, "text") or "")
     if tree is None:
-        return Article(title=_squash(_doc_attr(doc, "title") or ""), text=body)
+        doc = _body(text, url)
+        return Article(title=_squash(_doc_attr(doc, "title") or ""),
+                       text=_clean_body(_doc_attr(doc, "text") or ""))
     # Our density finder scored better than trafilatura on real Chinese portal pages
-    # (old table layouts, comment threads); trafilatura stays for what it misses.
+    # (old table layouts, comment threads); trafilatura (slower: it runs its own
+    # fallbacks and htmldate) is called only for what the density finder misses.
+    doc = None
     try:
-        dense = _clean_body(_density_body(copy.deepcopy(tree)))
+        body = _clean_body(_density_body(copy.deepcopy(tree)))
     except Exception as exc:  # a best effort on broken trees
         log.debug("density extraction failed on %s: %s", url, exc)
-        dense = ""
-    if len(dense) >= _MIN_DENSE_CHARS or len(dense) > len(body):
-        body = dense
+        body = ""
+    if len(body) < _MIN_DENSE_CHARS:
+        doc = _body(text, url)
+        other = _clean_body(_doc_attr(doc, "text") or "")
+        if len(other) > len(body):
+            body = other
     try:
-        title, _ = _pick_title(tree, _doc_attr(doc, "title"))
+        title, _ = _pick_title(tree, None)
     except Exception as exc:  # odd trees (comments as roots, ...) must not lose the body
         log.debug("title choice failed on %s: %s", url, exc)
-        title = _squash(_doc_attr(doc, "title") or "")
+        title = ""
     lines = _visible_lines(tree)
     byline = _byline_text(lines, title, body)
     published = _time_from_meta(tree, timezone)
@@ -542,10 +548,14 @@ def _automatic(text: str, url: str, timezone: str) -> Article:
         published = near
     elif near is not None and _is_midnight(published, timezone) and _same_day(published, near, timezone):
         published = near  # the byline has the time of day the meta tag left out
-    if published is None and _doc_attr(doc, "date"):
-        published = parse_datetime(_doc_attr(doc, "date"), timezone)
-        if published is not None and near is not None and _same_day(published, near, timezone):
-            published = near
+    if published is None:
+        doc = doc if doc is not None else _body(text, url)
+        if _doc_attr(doc, "date"):
+            published = parse_datetime(_doc_attr(doc, "date"), timezone)
+            if published is not None and published.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M") == "01-01 00:00":
+                published = None  # htmldate pads a bare year to 1 January: not a publish time
+    if not title and doc is not None:
+        title = _squash(_doc_attr(doc, "title") or "")
     author = _meta(tree, _AUTHOR_META) or _author_from(byline) or _doc_attr(doc, "author")
     return Article(title=title, text=body, published_at=published,
                    author=_squash(author)[:60] if author else None)
