@@ -177,6 +177,11 @@ class ElasticsearchStore(Store):
                 name=alias, **maps.template_body(self.prefix, kind),
             )
             if self._call(f"checking alias {alias}", self.es.indices.exists_alias, name=alias):
+                # New fields reach the live index at once; a changed field type needs reindex().
+                self._call(
+                    f"updating the mapping of {alias}", self.es.indices.put_mapping,
+                    index=alias, **maps.template_body(self.prefix, kind)["template"]["mappings"],
+                )
                 continue
             try:
                 self._call(
@@ -189,6 +194,57 @@ class ElasticsearchStore(Store):
                 # Another process set it up at the same moment: fine, it is there now.
                 if "resource_already_exists" not in str(exc):
                     raise
+
+    def reindex(self, kind: str) -> str:
+        """Copy one kind into the next concrete index with the current mapping; move the alias.
+
+        Reads keep working throughout. Writes are blocked on the old index while it is
+        copied (they fail with a clear error instead of being lost), so run this when the
+        crawler is paused. Items are re-tokenized, which also picks up jieba dictionary
+        changes. Returns the new index name.
+        """
+        if kind not in maps.KINDS:
+            raise StoreError(f"unknown document kind '{kind}' (one of {', '.join(maps.KINDS)})")
+        alias = self._alias(kind)
+        current = sorted(self._call(f"reading alias {alias}", self.es.indices.get_alias, name=alias).body)
+        if len(current) != 1:
+            raise StoreError(f"alias {alias} points at {len(current)} indices ({', '.join(current)}); expected one")
+        old = current[0]
+        match = re.fullmatch(rf"{re.escape(alias)}-(\d+)", old)
+        number = int(match.group(1)) + 1 if match else 1
+        new = f"{alias}-{number:06d}"
+        self.setup()  # the template carries the current mapping into the new index
+        self._call(f"creating {new}", self.es.indices.create, index=new, wait_for_active_shards="1")
+        self._call(f"blocking writes to {old}", self.es.indices.put_settings, index=old,
+                   settings={"index.blocks.write": True})
+        try:
+            actions = []
+            for hit in self._scan(kind, f"copying {alias}", {"match_all": {}}, [{"_doc": "asc"}]):
+                source = hit["_source"]
+                if kind == "items":
+                    source = self._item_doc(self._item_from(source))
+                actions.append({"_op_type": "index", "_index": new, "_id": hit["_id"], "_source": source})
+                if len(actions) >= 500:
+                    self._bulk_strict(f"copying {alias}", actions)
+                    actions = []
+            self._bulk_strict(f"copying {alias}", actions)
+            self._call(f"moving alias {alias}", self.es.indices.update_aliases, actions=[
+                {"remove": {"index": old, "alias": alias}},
+                {"add": {"index": new, "alias": alias, "is_write_index": True}},
+            ])
+        except BaseException:
+            # Leave things as they were: the old index keeps the alias and takes writes again.
+            self.es.options(ignore_status=404).indices.delete(index=new)
+            self.es.indices.put_settings(index=old, settings={"index.blocks.write": False})
+            raise
+        self._call(f"deleting {old}", self.es.indices.delete, index=old)
+        return new
+
+    def _bulk_strict(self, what: str, actions: list[dict[str, Any]]) -> None:
+        errors = self._bulk(what, actions)
+        if errors:
+            info = next(iter(errors[0].values()))
+            raise StoreError(f"Elasticsearch refused {what} for {info.get('_id')}: {_reason(info.get('error'))}")
 
     def drop_all(self) -> None:
         """Delete every index and template of this prefix (tests and reset tools only)."""
@@ -456,10 +512,7 @@ class ElasticsearchStore(Store):
                 raise StoreError("alert without an id")
         actions = [{"_op_type": "index", "_index": self._alias("alerts"), "_id": a.id,
                     "_source": to_doc(a)} for a in batch]
-        errors = self._bulk("writing alerts", actions)
-        if errors:
-            info = next(iter(errors[0].values()))
-            raise StoreError(f"Elasticsearch refused alert {info.get('_id')}: {_reason(info.get('error'))}")
+        self._bulk_strict("writing alerts", actions)
         return len(batch)
 
     def get_alert(self, alert_id: str) -> Alert | None:
@@ -518,10 +571,7 @@ class ElasticsearchStore(Store):
         batch = list(events)
         actions = [{"_op_type": "index", "_index": self._alias("events"), "_id": e.id,
                     "_source": to_doc(e)} for e in batch]
-        errors = self._bulk("writing events", actions)
-        if errors:
-            info = next(iter(errors[0].values()))
-            raise StoreError(f"Elasticsearch refused event {info.get('_id')}: {_reason(info.get('error'))}")
+        self._bulk_strict("writing events", actions)
         return len(batch)
 
     def get_event(self, event_id: str) -> Event | None:

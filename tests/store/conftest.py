@@ -72,3 +72,10 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
     s = request.getfixturevalue("es_module_store")
     clear_es(s)  # every test starts empty
     yield s
+
+
+@pytest.fixture
+def es_store(es_module_store: Store) -> Iterator[Store]:
+    """The Elasticsearch store alone, emptied (for tests of ES-only features)."""
+    clear_es(es_module_store)
+    yield es_module_store

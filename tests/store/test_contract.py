@@ -632,3 +632,32 @@ def test_sqlite_runs_in_wal_mode_with_a_connection_per_thread(tmp_path) -> None:
     s.close()
     with pytest.raises(StoreError, match="closed"):
         s.get_item("x")
+
+
+@pytest.mark.es
+def test_es_reindex_keeps_documents_and_moves_the_alias(es_store) -> None:
+    items = [make_item(n, title="家暴求助", handling_status="handling" if n == 0 else "new") for n in range(30)]
+    es_store.upsert_items(items)
+    es_store.upsert_alerts([Alert(id="al1", rule="r", title="预警", risk=2)])
+    alias = f"{es_store.prefix}-items"
+    old = set(es_store.es.indices.get_alias(name=alias).body)
+    new = es_store.reindex("items")
+    assert set(es_store.es.indices.get_alias(name=alias).body) == {new} and new not in old
+    assert not es_store.es.indices.exists(index=",".join(old))
+    assert es_store.search_items(ItemQuery(text="家暴", size=100)).total == 30
+    assert es_store.get_item(items[0].id) == items[0]
+    # writes go to the new index
+    es_store.set_handling_status(items[1].id, "closed", actor="duty1")
+    assert es_store.get_item(items[1].id).handling_status == "closed"
+    assert es_store.get_alert("al1") is not None  # other kinds untouched
+    with pytest.raises(StoreError, match="kind"):
+        es_store.reindex("planets")
+
+
+def test_open_store_picks_sqlite_without_es_urls(tmp_path) -> None:
+    from store import open_store
+    from store.sqlite_store import SQLiteStore
+
+    with open_store(StoreConfig(sqlite_path=str(tmp_path / "sub" / "y.db"))) as s:
+        assert isinstance(s, SQLiteStore)
+        assert s.search_items(ItemQuery()).total == 0  # set up, ready to use
