@@ -42,6 +42,8 @@ def scrapy_overrides(settings: Settings, config_file: str | None = None) -> dict
         "YUQING_SOURCES_FILE": str(settings.path(c.sources_file)),
         "YUQING_PROXY": c.proxy,
         "YUQING_REDIS_URL": c.redis_url,
+        # `yuqing` already set up logging; a second root handler would print every line twice
+        "YUQING_LOG_ROOT": False,
     }
     if config_file:
         overrides["YUQING_CONFIG"] = config_file

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
 from crawlpages import ARTICLES, article_html, list_html
+from crawlrun import REPO
 
 from store import ItemQuery
 

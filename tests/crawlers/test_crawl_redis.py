@@ -7,8 +7,8 @@ import subprocess
 import uuid
 
 import pytest
-from conftest import REPO
 from crawlpages import list_html
+from crawlrun import REPO
 
 from store import ItemQuery
 
