@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
@@ -69,22 +70,27 @@ def _row(item: Item, tz: str) -> list[object]:
 
 
 def build_workbook(items: Iterable[Item], tz: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "信息列表"
-    ws.append(HEADERS)
-    for item in items:
-        ws.append([_clean(v) for v in _row(item, tz)])
-        for cell in ws[ws.max_row]:
-            # openpyxl turns any string starting with '=' into a formula; force text.
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                cell.data_type = "s"
+    # Write-only mode streams rows: thousands of items stay fast and small in memory.
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("信息列表")
     for i, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
+    ws.append(HEADERS)
+    for item in items:
+        ws.append([_cell(ws, _clean(v)) for v in _row(item, tz)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _cell(ws: object, value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # openpyxl writes any string starting with '=' as a formula; force text.
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _clean(value: object) -> object:

@@ -103,6 +103,7 @@ def test_excel_export_of_current_search(as_user, seeded):
     expected = {seeded.get_item(f"item{n:03d}").url for n in range(1, 26) if n % 4 >= 2}
     assert {r[header.index("链接")] for r in rows} == expected
     assert {r[header.index("风险等级")] for r in rows} <= {"预警", "紧急"}
+    assert ws.title == "信息列表" and ws.freeze_panes == "A2"
 
 
 def test_excel_keeps_formula_like_text_as_text(as_user, seeded):
