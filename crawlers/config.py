@@ -59,6 +59,7 @@ class ArticleSelectors:
 class Pagination:
     next: str | None = None  # next-link selector (html) ...
     page_param: str | None = None  # ... or a page number in the URL / template {page}
+    cursor_param: str | None = None  # ... or a cursor (api.next_cursor) put in this parameter
     start_page: int = 1
     max_pages: int = 5
 
@@ -79,6 +80,7 @@ class ApiFields:
     author: str | None = "user.screen_name"
     url: str | None = None  # a post's own URL, when the API gives one
     next_page: str | None = "data.cardlistInfo.page"
+    next_cursor: str | None = None  # cursor paging: where the answer gives the next cursor
     post_url: str = "{origin}/status/{id}"  # built when the API gives no URL
 
 

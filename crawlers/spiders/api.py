@@ -10,7 +10,7 @@ from scrapy.http import Response
 
 from ..urls import canonical_url
 from .base import SourceSpider, html_to_text
-from .paging import page_url
+from .paging import page_url, with_page
 
 
 def dotted(data: Any, path: str | None) -> Any:
@@ -104,6 +104,16 @@ class ApiSpider(SourceSpider):
         if not posts or len(known) == len(posts):
             return  # nothing more, or only stored posts: older pages are stored too
         if page - self.source.pagination.start_page + 1 >= self.source.pagination.max_pages:
+            return
+        if api.next_cursor:
+            # cursor paging (since_id, max_id, next_cursor ...): the answer names the next page
+            cursor = dotted(data, api.next_cursor)
+            if cursor in (None, "", 0, "0"):
+                return
+            nxt = with_page(response.url, self.source.pagination.cursor_param or "cursor", str(cursor))
+            if nxt != response.url:
+                yield self.request(nxt, self.parse_api,
+                                   cb_kwargs={"page": page + 1, "keyword": keyword, "template": template})
             return
         next_page = dotted(data, api.next_page) if api.next_page else page + 1
         if next_page in (None, "", 0, "0"):

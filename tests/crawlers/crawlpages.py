@@ -91,6 +91,15 @@ def build_news_site(site: FixtureSite) -> None:
     site.add("/atom.xml", atom(base), "application/atom+xml")
     site.add("/api/search?q=x&page=1", api_page(1), "application/json")
     site.add("/api/search?q=x&page=2", api_page(2), "application/json")
+    # cursor paging (since_id), the way newer feed APIs page
+    feed_posts = {"7001": "家长反映校车超员严重，孩子上下学安全令人担忧，希望教育部门尽快排查整改。",
+                  "7002": "某小区电梯多次困人，物业迟迟不修，老人和孩子出行困难，居民联名向街道反映。"}
+    for cursor, nxt, pid in (("", "c2", "7001"), ("c2", "", "7002")):
+        path = "/api/feed" + (f"?since_id={cursor}" if cursor else "")
+        site.add(path, json.dumps({"ok": 1, "data": {"since_id": nxt, "list": [{
+            "mid": pid, "content": feed_posts[pid],
+            "time": "2025-11-20T08:00:00+08:00", "author": {"name": "家长"}}]}}, ensure_ascii=False),
+            "application/json")
     site.add("/sitemap.xml", (
         "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
         f"<url><loc>{base}/sm/a.html</loc><lastmod>2025-11-19</lastmod></url>"
@@ -129,6 +138,12 @@ sources:
     kind: json_api
     start_urls: ["{base}/api/search?q=x&page=1"]
     pagination: {{page_param: page, max_pages: 3}}
+  - name: t_cursor
+    kind: json_api
+    start_urls: ["{base}/api/feed"]
+    api: {{items: data.list, item: null, id: mid, text: content, created_at: time, author: author.name,
+           reposts: null, comments: null, likes: null, next_cursor: data.since_id, post_url: "{{origin}}/m/{{id}}"}}
+    pagination: {{cursor_param: since_id, max_pages: 5}}
   - name: t_sitemap
     kind: sitemap
     start_urls: ["{base}/sitemap.xml"]

@@ -23,6 +23,7 @@ class FixtureSite:
     def __init__(self) -> None:
         self.pages: dict[str, Page] = {}
         self.hits: Counter[str] = Counter()
+        self.agents: Counter[str] = Counter()  # User-Agent headers seen
         self._lock = threading.Lock()
         site = self
 
@@ -32,6 +33,7 @@ class FixtureSite:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 with site._lock:
                     site.hits[self.path] += 1
+                    site.agents[self.headers.get("User-Agent", "")] += 1
                 # like real sites, unknown query parameters (utm_*, from) do not change the page
                 page = site.pages.get(self.path) or site.pages.get(self.path.split("?", 1)[0])
                 if page is None:

@@ -20,7 +20,7 @@ def test_every_kind_then_incremental_recrawl(site, crawl):
     report = crawl.run([])
     by = report["by_name"]
     assert report["exit"] == 0, crawl.last_log[-3000:]
-    for name in ("t_rss", "t_atom", "t_list", "t_api", "t_sitemap", "t_search"):
+    for name in ("t_rss", "t_atom", "t_list", "t_api", "t_cursor", "t_sitemap", "t_search"):
         assert by[name]["ok"], (name, by[name])
 
     store = crawl.store()
@@ -47,6 +47,13 @@ def test_every_kind_then_incremental_recrawl(site, crawl):
     assert before - timedelta(minutes=5) <= api["5001"].published_at <= datetime.now(UTC)
     assert api["5002"].published_at.astimezone(UTC).minute == 30
     assert api["5002"].published_at.hour == 10  # 18:30 Beijing is 10:30 UTC
+    # cursor paging: the second page comes from the cursor the first answer gave
+    assert site.count("/api/feed?since_id=c2") == 1
+    cur = items[f"{b}/m/7002"]
+    assert cur.author == "家长" and cur.published_at == datetime(2025, 11, 20, 0, 0, tzinfo=UTC)
+    assert cur.reposts is None
+    # every request carried the configured user agent
+    assert set(site.agents) == {"YuqingSentinel/0.1 (+public-opinion monitoring; contact: admin@localhost)"}
     # sitemap with the follow filter; text from extract_article (no selectors configured)
     sm = items[f"{b}/sm/a.html"]
     assert "留守儿童" in sm.text and "版权所有" not in sm.text

@@ -154,3 +154,27 @@ sources:
     assert len(firsts) == 1
     assert [i.duplicate_of for i in pair if i.duplicate_of] == [firsts[0].id]
     assert store.get_item(firsts[0].id).spread_count == 1
+
+
+def test_proxy_and_user_agent_from_settings(crawl):
+    from crawlsite import FixtureSite
+
+    # the target port is closed: pages arrive only if requests really go through the proxy
+    target = f"http://127.0.0.1:{closed_port()}"
+    proxy = FixtureSite().start()
+    try:
+        proxy.add(f"{target}/robots.txt", "User-agent: *\nDisallow: /secret/\n", "text/plain")
+        proxy.add(f"{target}/p/list.html", list_html([("1.html", "a"), ("/secret/2.html", "b")], None))
+        proxy.add(f"{target}/p/1.html", article_html(1))
+        proxy.add(f"{target}/secret/2.html", article_html(2))
+        crawl.write_sources(f"""
+sources:
+  - {{name: t_proxy, kind: html, start_urls: ["{target}/p/list.html"], list: {{link: "ul.news-list a::attr(href)"}}, article: {SEL}}}
+""")
+        report = crawl.run(["t_proxy"], {"YUQING_PROXY": proxy.base, "USER_AGENT": "TestAgent/1.0 (+yuqing)"})
+        assert report["exit"] == 0, crawl.last_log[-3000:]
+        assert report["by_name"]["t_proxy"]["stored"] == 1
+        assert proxy.hits[f"{target}/p/1.html"] == 1 and proxy.hits[f"{target}/secret/2.html"] == 0
+        assert set(proxy.agents) == {"TestAgent/1.0 (+yuqing)"}
+    finally:
+        proxy.stop()
