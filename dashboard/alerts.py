@@ -24,7 +24,7 @@ from . import workflow
 from .auth import role_required
 from .context import get_store
 from .filters import alert_query
-from .labels import STATUS_LABELS, risk_label
+from .labels import CATEGORY_LABELS, STATUS_LABELS, risk_label
 from .timeutil import format_local, to_local
 
 bp = Blueprint("alerts", __name__)
@@ -72,6 +72,7 @@ def _alert_json(alert: Alert, tz: str) -> dict[str, Any]:
         "title": alert.title,
         "risk": alert.risk,
         "risk_label": risk_label(alert.risk),
+        "category_label": CATEGORY_LABELS.get(alert.category or "", alert.category or "—"),
         "status": alert.status,
         "status_label": STATUS_LABELS.get(alert.status, alert.status),
         "assignee": alert.assignee or "",

@@ -36,6 +36,7 @@
     link.href = a.url;
     td.appendChild(link);
     tr.appendChild(td);
+    tr.appendChild(el("td", null, a.category_label));
     td = el("td");
     td.appendChild(el("span", "status status-" + a.status, a.status_label));
     tr.appendChild(td);
@@ -81,7 +82,7 @@
       if (!data.alerts.length) {
         var tr = el("tr", "empty");
         var td = el("td", null, "没有符合条件的预警。");
-        td.colSpan = 5;
+        td.colSpan = 6;
         tr.appendChild(td);
         tbody.appendChild(tr);
       }

@@ -139,3 +139,17 @@ def test_counts_match_store(as_user, seeded):
     data = as_user("admin").get("/alerts/feed.json").get_json()
     for status, count in data["counts"].items():
         assert seeded.search_alerts(AlertQuery(statuses=[status]))[1] == count
+
+
+def test_rule_description_and_category_are_shown(store, login):
+    from dashboard import create_app
+
+    store.upsert_items([make_item(1)])
+    store.upsert_alerts([make_alert(1, rule="high_risk_item", category="domestic_violence")])
+    app = create_app({"SECRET_KEY": "k", "RULE_NAMES": {"high_risk_item": "风险等级≥预警的相关信息"}},
+                     store)
+    c = app.test_client()
+    login(c, "duty")
+    assert "触发规则：风险等级≥预警的相关信息" in c.get("/alerts/alert001").get_data(as_text=True)
+    assert "家庭暴力" in c.get("/alerts").get_data(as_text=True)
+    assert c.get("/alerts/feed.json").get_json()["alerts"][0]["category_label"] == "家庭暴力"
