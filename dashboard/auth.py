@@ -41,6 +41,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Checked when the username is unknown so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("yuqing-dummy-password")
+ADDRESS_FACTOR = 4
 
 
 class DashboardUser(UserMixin):
@@ -66,9 +67,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    app.extensions["yuqing_throttle"] = LoginThrottle(
-        int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_LOCKOUT_SECONDS"])
-    )
+    app.extensions["yuqing_throttle"] = LoginThrottle(float(app.config["LOGIN_LOCKOUT_SECONDS"]))
+
+
+def _limits(username: str) -> dict[str, int]:
+    per_account = int(current_app.config["LOGIN_MAX_FAILURES"])
+    # A duty office often shares one address behind NAT: one officer's typos must not
+    # lock out colleagues, so the address limit is several times the account limit.
+    return {f"user:{username.lower()}": per_account,
+            f"addr:{request.remote_addr}": per_account * ADDRESS_FACTOR}
 
 
 @login_manager.user_loader
@@ -115,8 +122,9 @@ def login() -> Any:
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         throttle: LoginThrottle = current_app.extensions["yuqing_throttle"]
-        keys = [f"user:{username.lower()}", f"addr:{request.remote_addr}"]
-        wait = throttle.locked_for(keys)
+        limits = _limits(username)
+        keys = list(limits)
+        wait = throttle.locked_for(limits)
         if not username or not password:
             error, status = "请输入用户名和密码。", 400
         elif wait > 0:
@@ -127,13 +135,14 @@ def login() -> Any:
             ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
             if user is None or not ok:
                 throttle.fail(keys)
-                if throttle.locked_for(keys) > 0:
+                if throttle.locked_for(limits) > 0:
                     _audit_lock(username)
                 error, status = "用户名或密码错误。", 401
             elif not user.active:
                 error, status = "该账号已停用，请联系管理员。", 403
             else:
-                throttle.succeed(keys)
+                # Only the account's counter: a valid login must not wipe the address's.
+                throttle.succeed(keys[:1])
                 session.clear()  # a fresh session on login defeats session fixation
                 session.permanent = True
                 login_user(DashboardUser(user))

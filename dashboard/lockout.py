@@ -11,8 +11,9 @@ import time
 
 
 class LoginThrottle:
-    def __init__(self, max_failures: int, lockout_seconds: float) -> None:
-        self.max_failures = max_failures
+    """Failure counters per key; each key is checked against its own limit."""
+
+    def __init__(self, lockout_seconds: float) -> None:
         self.lockout_seconds = lockout_seconds
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
@@ -25,15 +26,15 @@ class LoginThrottle:
             self._failures.pop(key, None)
         return kept
 
-    def locked_for(self, keys: list[str], now: float | None = None) -> float:
-        """Seconds until any of the keys may try again (0 when none is locked)."""
+    def locked_for(self, limits: dict[str, int], now: float | None = None) -> float:
+        """Seconds until every key is below its limit again (0 when none is locked)."""
         now = time.monotonic() if now is None else now
         wait = 0.0
         with self._lock:
-            for key in keys:
+            for key, limit in limits.items():
                 recent = self._recent(key, now)
-                if len(recent) >= self.max_failures:
-                    wait = max(wait, self.lockout_seconds - (now - recent[-self.max_failures]))
+                if len(recent) >= limit:
+                    wait = max(wait, self.lockout_seconds - (now - recent[-limit]))
         return max(wait, 0.0)
 
     def fail(self, keys: list[str], now: float | None = None) -> None:

@@ -52,6 +52,21 @@ def test_lockout_after_repeated_failures(client, login, store):
     assert any(e.action == "login_locked" for e in store.audit_log(target_type="user", target_id="analyst"))
 
 
+def test_lockout_of_one_account_spares_colleagues_on_the_same_address(client, login):
+    for _ in range(3):
+        login(client, "analyst", "wrong-guess-x")
+    assert login(client, "analyst").status_code == 429
+    assert login(client, "duty").status_code == 302
+
+
+def test_address_is_locked_after_many_failures_across_accounts(app, login):
+    c = app.test_client()
+    # 3 per account in the fixture, 4x that per address: 12 failures over several names.
+    for n in range(12):
+        assert login(c, f"guess{n}", "wrong-guess-x").status_code == 401
+    assert login(c, "duty").status_code == 429
+
+
 def test_disabling_a_user_ends_their_session(app, as_user, store):
     duty = as_user("duty")
     assert duty.get("/alerts").status_code == 200
