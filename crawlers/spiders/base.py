@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
@@ -57,6 +59,28 @@ def select_first(sel: Selector | TextResponse, expr: str | None) -> str | None:
     return values[0] if values else None
 
 
+@lru_cache(maxsize=1)
+def _tld_extract() -> Any:
+    import tldextract
+
+    # the bundled public-suffix snapshot only: never fetch the list from the internet
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def site_domains(urls: list[str]) -> list[str]:
+    """Registered domains of the URLs (news.people.com.cn -> people.com.cn); IPs as they are."""
+    out: list[str] = []
+    for url in urls:
+        host = (urlsplit(url).hostname or "").lower()
+        if not host:
+            continue
+        parts = _tld_extract()(host)
+        domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain or host
+        if domain not in out:
+            out.append(domain)
+    return out
+
+
 def html_to_text(fragment: str) -> str:
     """API texts carry HTML (links, <br>): keep the words only."""
     fragment = fragment.replace("<br />", "\n").replace("<br/>", "\n").replace("<br>", "\n")
@@ -71,6 +95,9 @@ class SourceSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         if self.source.allowed_domains:
             self.allowed_domains = list(self.source.allowed_domains)
+        elif self.source.kind in ("html", "sitemap"):
+            # pages found by following links stay on the source's own site (any subdomain)
+            self.allowed_domains = site_domains(self.source.start_urls)
         self.pages_ok = 0
         self.errors: list[str] = []
         self.errors_total = 0

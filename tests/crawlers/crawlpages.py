@@ -14,6 +14,8 @@ ARTICLES = {
     5: ("警方通报一起儿童走失事件已找回", "昨日下午，一名六岁男孩在商场与家人走散，家长报警后民警调取监控，四十分钟后在附近公园找到孩子，目前孩子已平安回家。"),
     6: ("内部资料不应被抓取", "这是一个被robots协议禁止抓取的页面，如果出现在库中说明爬虫没有遵守robots规则，测试应当失败。"),
     9: ("全市开展母婴室建设达标评估", "市卫健委会同妇联对商场、车站和医院的母婴室进行达标评估，对设施不全、无人管理的点位限期整改，并将结果向社会公布。"),
+    11: ("男子拐卖妇女案一审宣判", "法院一审公开宣判一起拐卖妇女案，被告人以介绍对象为名将两名外地女子骗至偏远山村出卖，被判处有期徒刑十二年。"),
+    12: ("警方破获跨省拐卖儿童团伙", "公安机关历时半年侦查，打掉一个跨省拐卖儿童犯罪团伙，解救被拐儿童五名，目前孩子们已陆续与亲人团聚。"),
     10: ("女职工权益保护专项检查启动", "人社部门启动女职工权益保护专项检查，重点查处招聘中的性别歧视、孕期降薪辞退等问题，群众可拨打热线举报。"),
 }
 
@@ -110,6 +112,12 @@ def build_news_site(site: FixtureSite) -> None:
              "<p>市统计局发布妇女儿童发展规划中期评估报告，显示女性就业比例稳步提高，儿童健康指标持续改善。</p>"
              "<p>报告同时指出，农村留守儿童关爱服务仍有短板，需要在学前教育和心理健康方面加大投入。</p>"
              "</article><footer>版权所有</footer></body></html>")
+    # keyword search answering with HTML result lists, two pages for 拐卖, none for 家暴
+    site.add("/sh?kw=%E6%8B%90%E5%8D%96&p=1", list_html([("/kw/11.html", ARTICLES[11][0])], None))
+    site.add("/sh?kw=%E6%8B%90%E5%8D%96&p=2", list_html([("/kw/12.html", ARTICLES[12][0])], None))
+    site.add("/sh?kw=%E5%AE%B6%E6%9A%B4&p=1", list_html([], None))
+    site.add("/kw/11.html", article_html(11))
+    site.add("/kw/12.html", article_html(12))
     for kw, enc in (("家暴", "%E5%AE%B6%E6%9A%B4"), ("拐卖", "%E6%8B%90%E5%8D%96")):
         site.add(f"/s?kw={enc}&p=1", json.dumps({"ok": 1, "data": {"cards": [{"mblog": {
             "id": f"kw-{kw}", "text": f"关于{kw}的讨论帖：网友呼吁加强对{kw}行为的打击力度，完善救助机制，保护受害者权益。",
@@ -152,4 +160,12 @@ sources:
     kind: search
     search_urls: ["{base}/s?kw={{keyword}}&p={{page}}"]
     keywords: watchlist
+  - name: t_search_html
+    kind: search
+    search_format: html
+    search_urls: ["{base}/sh?kw={{keyword}}&p={{page}}"]
+    keywords: [家暴, 拐卖]
+    list: {{link: "ul.news-list a::attr(href)"}}
+    article: {{title: "h1.title::text", published: "div.info span.time::text", content: "div.content p"}}
+    pagination: {{max_pages: 3}}
 """

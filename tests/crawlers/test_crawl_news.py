@@ -20,7 +20,7 @@ def test_every_kind_then_incremental_recrawl(site, crawl):
     report = crawl.run([])
     by = report["by_name"]
     assert report["exit"] == 0, crawl.last_log[-3000:]
-    for name in ("t_rss", "t_atom", "t_list", "t_api", "t_cursor", "t_sitemap", "t_search"):
+    for name in ("t_rss", "t_atom", "t_list", "t_api", "t_cursor", "t_sitemap", "t_search", "t_search_html"):
         assert by[name]["ok"], (name, by[name])
 
     store = crawl.store()
@@ -61,6 +61,10 @@ def test_every_kind_then_incremental_recrawl(site, crawl):
     # keyword search source: one request per watch term
     searched = [i for i in items.values() if i.source == "t_search"]
     assert sorted(i.text[2:4] for i in searched) == sorted(["家暴", "拐卖"])
+    # keyword search with HTML result pages, paged through the {page} template
+    assert items[f"{b}/kw/11.html"].title == ARTICLES[11][0] and f"{b}/kw/12.html" in items
+    assert site.count("/sh?kw=%E6%8B%90%E5%8D%96&p=3") == 1  # page 3 asked, found nothing
+    assert site.count("/sh?kw=%E5%AE%B6%E6%9A%B4&p=2") == 0  # an empty result page ends paging
     # classified, handed on to alerts, health recorded
     dv = items[f"{b}/news/3.html"]
     assert dv.relevant is True and dv.category == "domestic_violence" and dv.model_version == "test-keywords-1"

@@ -64,8 +64,10 @@ sources:
 
 def test_broken_sources_are_logged_and_skipped(site, crawl):
     site.add("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
-    site.add("/good/list.html", list_html([("1.html", "a")], None))
+    # an off-site link (another host name, same server) is not followed
+    site.add("/good/list.html", list_html([("1.html", "a"), (f"http://localhost:{site.port}/good/9.html", "x")], None))
     site.add("/good/1.html", article_html(1))
+    site.add("/good/9.html", article_html(9))
     site.add("/empty.xml", "<?xml version='1.0'?><rss version='2.0'><channel><title>空</title></channel></rss>",
              "application/rss+xml")
     site.add("/broken.json", '{"ok": 1, "data": {"cards": [ {"mblog": ', "application/json")
@@ -89,6 +91,7 @@ sources:
     by = report["by_name"]
     assert report["exit"] == 1  # some sources failed; the run says so
     assert by["t_good"]["ok"] and by["t_good"]["stored"] == 1
+    assert site.count("/good/9.html") == 0
     assert not by["t_empty"]["ok"] and "empty feed" in by["t_empty"]["error_messages"][0]
     assert not by["t_json"]["ok"] and "broken JSON" in by["t_json"]["error_messages"][0]
     assert not by["t_huge"]["ok"] and by["t_huge"]["errors"] >= 1
