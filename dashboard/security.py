@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from store import StoreError
+
 csrf = CSRFProtect()
 
 CSP = (
@@ -38,6 +40,14 @@ def init_app(app: Flask) -> None:
             "error.html", code=400, message="安全令牌缺失或已过期，请刷新页面后重新提交。"
         ), 400
 
+    @app.errorhandler(StoreError)
+    def _store_error(exc: StoreError) -> tuple[str, int]:
+        # A page of its own: the usual layout would ask the unreachable store for the user.
+        # Rendered without context processors: Flask-Login's would load the user again.
+        app.logger.error("store error: %s", exc)
+        page = app.jinja_env.get_template("unavailable.html")
+        return page.render(message="数据存储暂时无法访问。"), 503
+
     @app.errorhandler(403)
     def _forbidden(exc: Exception) -> tuple[str, int]:
         return render_template("error.html", code=403, message="您的角色无权进行此操作。"), 403
@@ -52,4 +62,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=500, message="服务器内部错误，请稍后重试或联系管理员。"), 500
+        page = app.jinja_env.get_template("unavailable.html")
+        return page.render(message="服务器内部错误，请稍后重试或联系管理员。"), 500

@@ -131,3 +131,11 @@ def test_healthz(client, store):
     resp = client.get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json()["store"] is False
+
+
+def test_store_outage_gives_a_clear_page(as_user, store):
+    duty = as_user("duty")
+    store.close()
+    resp = duty.get("/alerts")
+    assert resp.status_code == 503
+    assert "数据存储暂时无法访问" in resp.get_data(as_text=True)
