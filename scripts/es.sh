@@ -8,6 +8,11 @@
 # as the unprivileged system user `yuqing-es`; because $HOME of root is usually not
 # traversable by other users, the unpacked home, data and logs live in
 # ${YUQING_ES_DIR:-/var/lib/yuqing-es} (outside the repository), owned by that user.
+#
+# The integ-test build lacks the analysis-common module, so the token filters cjk_bigram and
+# cjk_width that the store's mapping uses are missing there. When the module is absent, the
+# small plugin in scripts/es-cjk-plugin is built once with Maven (the jar is cached in $CACHE,
+# keyed by a hash of its sources) and copied into <es home>/plugins/yuqing-cjk before start.
 set -euo pipefail
 
 ES_VERSION=8.19.7
@@ -24,6 +29,9 @@ PID_FILE="$RUN_DIR/es.pid"
 URL="http://$HOST:$PORT"
 START_TIMEOUT=${YUQING_ES_START_TIMEOUT:-120}
 STOP_TIMEOUT=60
+PLUGIN_NAME=yuqing-cjk
+PLUGIN_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/es-cjk-plugin"
+PLUGIN_DIR="$ES_HOME/plugins/$PLUGIN_NAME"
 
 log() { echo "es.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -69,6 +77,63 @@ fetch() {
     [[ -f "$ZIP" ]] || die "Maven finished but $ZIP is missing"
 }
 
+plugin_needed() {
+    # A full distribution ships analysis-common; registering the filters twice stops the node.
+    [[ ! -d "$ES_HOME/modules/analysis-common" ]]
+}
+
+plugin_jar() {
+    # The cached jar's name carries a hash of the plugin sources, so an edit triggers a rebuild.
+    local hash
+    hash=$(cd "$PLUGIN_SRC" && find pom.xml src -type f -print0 | LC_ALL=C sort -z \
+        | xargs -0 sha256sum | sha256sum | cut -c1-12)
+    echo "$CACHE/$PLUGIN_NAME-$ES_VERSION-$hash.jar"
+}
+
+build_plugin() {
+    local jar=$1
+    [[ -f "$jar" ]] && return 0
+    command -v mvn >/dev/null || die "mvn not found: install Maven to build the $PLUGIN_NAME plugin (Debian: maven)"
+    mkdir -p "$CACHE"
+    log "building the $PLUGIN_NAME analysis plugin with Maven (once; cached as $jar)"
+    local build
+    build=$(mktemp -d "$CACHE/plugin-build.XXXXXX")
+    # The build directory lives outside the repository, next to the cached jar.
+    if ! mvn -B -q -Dstyle.color=never -f "$PLUGIN_SRC/pom.xml" package "-Dyuqing.build.dir=$build" >&2; then
+        rm -rf "$build"
+        die "Maven could not build the $PLUGIN_NAME plugin from $PLUGIN_SRC"
+    fi
+    mv "$build/$PLUGIN_NAME-$ES_VERSION.jar" "$jar.tmp" && mv "$jar.tmp" "$jar"
+    rm -rf "$build"
+}
+
+install_plugin() {
+    if ! plugin_needed; then
+        rm -rf "$PLUGIN_DIR"
+        return 0
+    fi
+    local jar
+    jar=$(plugin_jar)
+    build_plugin "$jar"
+    # Always copied, so the node runs the jar that matches the current sources.
+    rm -rf "$PLUGIN_DIR"
+    mkdir -p "$PLUGIN_DIR"
+    cp "$jar" "$PLUGIN_DIR/$PLUGIN_NAME.jar"
+    unzip -p "$jar" plugin-descriptor.properties >"$PLUGIN_DIR/plugin-descriptor.properties" \
+        || die "$jar has no plugin-descriptor.properties"
+}
+
+check_plugin() {
+    plugin_needed || return 0
+    local plugins
+    plugins=$(curl -fsS --max-time 5 "$URL/_cat/plugins?h=component" 2>/dev/null) \
+        || die "could not list the plugins of $URL"
+    if [[ "$plugins" != *"$PLUGIN_NAME"* ]]; then
+        show_log_tail
+        die "Elasticsearch started without the $PLUGIN_NAME plugin (cjk_bigram/cjk_width missing)"
+    fi
+}
+
 ensure_user() {
     id -u "$ES_USER" >/dev/null 2>&1 && return 0
     [[ $(id -u) -eq 0 ]] || die "user $ES_USER is missing and only root can create it"
@@ -87,6 +152,7 @@ install_home() {
         mv "$tmp/elasticsearch-$ES_VERSION" "$ES_HOME"
         rmdir "$tmp"
     fi
+    install_plugin
     chown -R "$ES_USER": "$RUN_DIR"
 }
 
@@ -138,6 +204,7 @@ start() {
         sleep 2
         waited=$((waited + 2))
     done
+    check_plugin
     echo "$URL"
 }
 
