@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from scrapy.http import Response
 from ..urls import canonical_url
 from .base import SourceSpider, html_to_text
 
+_XML_DECL_ENCODING = re.compile(r"""(<\?xml[^>]*encoding\s*=\s*["'])[^"']+(["'])""")
 MIN_SUMMARY_CHARS = 200  # below this an RSS summary is a teaser: fetch the article
 
 
@@ -33,14 +35,12 @@ class FeedSpider(SourceSpider):
         return None
 
     def parse_feed(self, response: Response) -> Any:
-        body = response.body
-        if self.source.encoding:
-            body = self.text_response(response).text.encode("utf-8")
-            headers = {"content-type": "application/xml; charset=utf-8"}
-        else:
-            ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
-            headers = {"content-type": ctype} if ctype else {}
-        feed = feedparser.parse(body, response_headers=headers)
+        # Decode ourselves (override, else a header charset that really fits, else the XML
+        # declaration) and hand feedparser UTF-8, so a lying header cannot garble the feed.
+        text = self.text_response(response).text
+        text = _XML_DECL_ENCODING.sub(r"\1utf-8\2", text, count=1)
+        feed = feedparser.parse(text.encode("utf-8"),
+                                response_headers={"content-type": "application/xml; charset=utf-8"})
         if not feed.entries:
             if feed.bozo:
                 self.record_error(f"broken feed at {response.url}: {feed.bozo_exception}")

@@ -43,8 +43,16 @@ def test_chinese_encodings_with_lying_or_missing_headers(site, crawl):
              "text/html; charset=utf-8")
     site.add("/ovr/a.html", _page("编码覆盖测试", "来源配置了编码覆盖，页面本身既没有声明也被响应头误报为UTF-8。", None).encode("gbk"),
              "text/html; charset=utf-8")
+    # a GBK feed whose header claims UTF-8; its XML declaration tells the truth
+    feed_text = GB_TEXT * 8
+    site.add("/enc/feed.xml", (
+        "<?xml version='1.0' encoding='gbk'?><rss version='2.0'><channel><title>编码</title>"
+        f"<item><title>女工维权</title><link>{site.base}/enc/item.html</link>"
+        f"<description>{feed_text}</description></item></channel></rss>").encode("gbk"),
+        "text/xml; charset=utf-8")
     crawl.write_sources(f"""
 sources:
+  - {{name: t_encfeed, kind: rss, start_urls: ["{site.base}/enc/feed.xml"]}}
   - {{name: t_enc, kind: html, start_urls: ["{site.base}/enc/list.html"], list: {{link: "ul.news-list a::attr(href)"}}, article: {SEL}}}
   - {{name: t_ovr, kind: html, encoding: gbk, start_urls: ["{site.base}/ovr/list.html"], list: {{link: "ul.news-list a::attr(href)"}}, article: {SEL}}}
 """)
@@ -60,6 +68,7 @@ sources:
     assert items[f"{b}/enc/gbk.html"].script == "simplified"
     assert "只能依靠页面内的声明" in items[f"{b}/enc/nohead.html"].text
     assert items[f"{b}/ovr/a.html"].title == "编码覆盖测试"
+    assert items[f"{b}/enc/item.html"].title == "女工维权" and items[f"{b}/enc/item.html"].text == feed_text
 
 
 def test_broken_sources_are_logged_and_skipped(site, crawl):
