@@ -42,7 +42,7 @@ def _status_counts() -> dict[str, int]:
 @login_required
 def index() -> Any:
     tz = current_app.config["TIMEZONE"]
-    query, parsed = alert_query(request.args, tz, size=PAGE_SIZE)
+    query, parsed = alert_query(request.args, tz, size=PAGE_SIZE, me=current_user.username)
     alerts, total = get_store().search_alerts(query)
     return render_template(
         "alerts.html",
@@ -87,7 +87,7 @@ def _alert_json(alert: Alert, tz: str) -> dict[str, Any]:
 def feed() -> Any:
     """The same list as the duty screen, as JSON for the page's periodic refresh."""
     tz = current_app.config["TIMEZONE"]
-    query, _ = alert_query(request.args, tz, size=PAGE_SIZE)
+    query, _ = alert_query(request.args, tz, size=PAGE_SIZE, me=current_user.username)
     alerts, total = get_store().search_alerts(query)
     return jsonify(
         total=total,

@@ -57,7 +57,9 @@ def _offset(args: MultiDict) -> int:
         return 0
 
 
-def alert_query(args: MultiDict, tz: str, size: int = 50) -> tuple[AlertQuery, Parsed]:
+def alert_query(
+    args: MultiDict, tz: str, size: int = 50, me: str | None = None
+) -> tuple[AlertQuery, Parsed]:
     parsed = Parsed()
     status = (args.get("status") or "").strip()
     if status and status not in ALERT_STATUSES:
@@ -70,8 +72,10 @@ def alert_query(args: MultiDict, tz: str, size: int = 50) -> tuple[AlertQuery, P
         "min_risk": "" if min_risk is None else str(min_risk),
         "since": (args.get("since") or "").strip(),
         "until": (args.get("until") or "").strip(),
+        "mine": "1" if me and args.get("mine") == "1" else "",
     }
     query = AlertQuery(
+        assignee=me if parsed.values["mine"] else None,
         statuses=[status] if status else [],
         min_risk=min_risk,
         since=since,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from . import labels
 from .timeutil import format_local
@@ -59,6 +61,23 @@ def alert_action_label(entry: Any) -> str:
     return labels.ACTION_LABELS.get(entry.action, entry.action)
 
 
+def highlight(text: str | None, query: str | None, limit: int | None = None) -> Markup:
+    """Crawled text with the search words marked.
+
+    The text is escaped first and only <mark> tags are added around escaped words, so
+    hostile markup in the text stays inert.
+    """
+    text = text or ""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    escaped = str(escape(text))
+    words = sorted({str(escape(w)) for w in (query or "").split() if w.strip()}, key=len, reverse=True)
+    if not words:
+        return Markup(escaped)
+    pattern = re.compile("|".join(re.escape(w) for w in words[:10]), re.IGNORECASE)
+    return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+
+
 def has_role(*roles: str) -> bool:
     """Admin may do everything; others only what their role lists."""
     if not current_user.is_authenticated:
@@ -91,6 +110,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         has_role=has_role,
+        highlight=highlight,
         alert_action_label=alert_action_label,
         display_value=labels.display_value,
         explanation_rows=explanation_rows,

@@ -153,3 +153,10 @@ def test_rule_description_and_category_are_shown(store, login):
     assert "触发规则：风险等级≥预警的相关信息" in c.get("/alerts/alert001").get_data(as_text=True)
     assert "家庭暴力" in c.get("/alerts").get_data(as_text=True)
     assert c.get("/alerts/feed.json").get_json()["alerts"][0]["category_label"] == "家庭暴力"
+
+
+def test_only_mine_filter(as_user, seeded):
+    html = as_user("duty2").get("/alerts?mine=1").get_data(as_text=True)
+    assert "预警标题2<" in html  # alert002 is handled by duty2
+    assert "预警标题3<" not in html and "预警标题1<" not in html
+    assert as_user("duty").get("/alerts/feed.json?mine=1").get_json()["alerts"] == []

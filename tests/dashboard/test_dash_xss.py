@@ -44,3 +44,11 @@ def test_feed_json_carries_text_not_markup(as_user, evil):
     resp = as_user("duty").get("/alerts/feed.json")
     assert resp.mimetype == "application/json"
     assert resp.get_json()["alerts"][0]["title"] == EVIL  # app.js inserts it with textContent
+
+
+def test_search_highlight_keeps_hostile_text_escaped(as_user, store):
+    store.upsert_items([make_item(2, title="<b onmouseover=x>家暴</b>事件", text="<i>家暴</i>调查")])
+    html = as_user("duty").get("/items?q=家暴").get_data(as_text=True)
+    assert "&lt;b onmouseover=x&gt;<mark>家暴</mark>&lt;/b&gt;事件" in html
+    assert "&lt;i&gt;<mark>家暴</mark>&lt;/i&gt;调查" in html
+    assert "<b onmouseover" not in html and "<i>" not in html
