@@ -116,7 +116,9 @@ class DedupePipeline:
             original = self.hashes.get(item.content_hash)
             if original is None:
                 found = store.find_by_content_hash(item.content_hash)
-                original = found.id if found is not None else None
+                if found is not None:
+                    # a stored copy may itself be a duplicate: link to the first copy
+                    original = found.duplicate_of or found.id
         if original is not None and original != item.id:
             item.duplicate_of = original
             stats.inc_value("yuqing/duplicates_exact")
