@@ -43,7 +43,7 @@ class NormalizePipeline:
         title = clean_text(item.get("title") or "").replace("\n", " ")
         text = clean_text(item.get("text") or "")
         if not text and not title:
-            raise DropItem(f"no text at {item.get('url')}")
+            raise DropItem(f"no text at {item.get('url')}", log_level="INFO")
         native = item.get("native_id")
         source = item["source"]
         item_id = item_id_for(source=source, native_id=native) if native else item_id_for(item["url"])
@@ -105,12 +105,12 @@ class DedupePipeline:
     def process_item(self, item: Item, spider: Any = None) -> Item:
         stats = self.crawler.stats
         if item.id in self.seen_ids:
-            raise DropItem(f"same item twice in one run: {item.url}")
+            raise DropItem(f"same item twice in one run: {item.url}", log_level="DEBUG")
         self.seen_ids.add(item.id)
         store = get_context(self.crawler).store
         if store.get_item(item.id) is not None:
             stats.inc_value("yuqing/already_stored")
-            raise DropItem(f"already stored: {item.url}")
+            raise DropItem(f"already stored: {item.url}", log_level="DEBUG")
         original = None
         if item.content_hash:
             original = self.hashes.get(item.content_hash)
