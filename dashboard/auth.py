@@ -106,7 +106,9 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect would turn the login page into a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs/newlines in URLs ("/\t/evil" becomes "//evil"), so refuse them.
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and all(ord(c) >= 32 for c in target)):
         return target
     return url_for("alerts.index")
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
+import pytest
+
 from tests.dashboard.dashsupport import PASSWORDS, make_alert, make_item
 
 
@@ -102,12 +106,22 @@ def test_action_rejects_foreign_csrf_token(app, as_user, store, csrf):
     assert store.audit_log(target_type="alert", target_id="alert001") == []
 
 
-def test_open_redirect_is_refused(client, csrf):
+@pytest.mark.parametrize("target", ["//evil.example.com/x", "/%09/evil.example.com",
+                                    "https://evil.example.com", "/\\evil.example.com"])
+def test_open_redirect_is_refused(app, csrf, target):
+    client = app.test_client()
     token = csrf(client, "/login")
-    resp = client.post("/login?next=//evil.example.com/x",
+    resp = client.post("/login", query_string={"next": target.replace("%09", "\t")},
                        data={"username": "duty", "password": PASSWORDS["duty"], "csrf_token": token})
     assert resp.status_code == 302
-    assert resp.headers["Location"] in ("/alerts", "/")
+    assert resp.headers["Location"] == "/alerts"
+
+
+def test_local_next_is_followed(client, csrf):
+    token = csrf(client, "/login")
+    resp = client.post("/login", query_string={"next": "/items?q=家暴"},
+                       data={"username": "duty", "password": PASSWORDS["duty"], "csrf_token": token})
+    assert unquote(resp.headers["Location"]) == "/items?q=家暴"
 
 
 def test_cookie_flags_and_security_headers(client, login):
