@@ -54,7 +54,12 @@ class SourceHealthExtension:
         ok = source_ok(spider, reason, self.crawler.settings)
         error = None
         if not ok:
-            first = spider.errors[0] if spider.errors else f"no page could be read (finish reason: {reason})"
+            if spider.errors:
+                first = spider.errors[0]
+            elif getattr(spider, "robots_denied", 0):
+                first = "robots.txt does not allow these pages (robots.txt 不允许抓取)"
+            else:
+                first = f"no page could be read (finish reason: {reason})"
             error = f"{spider.errors_total} error(s); first: {first}"[:1000]
         elif spider.errors_total:
             log.warning("[%s] finished with %d error(s); first: %s", spider.name, spider.errors_total, spider.errors[0])

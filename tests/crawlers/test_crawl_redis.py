@@ -48,9 +48,9 @@ def test_two_processes_fetch_each_page_once(site, crawl, redis_url):
         for _ in range(PER_PAGE):
             n += 1
             links.append((f"/q/a{n}.html", f"通报{n}"))
-            site.add(f"/q/a{n}.html", _article(n), delay=0.15)
+            site.add(f"/q/a{n}.html", _article(n), delay=0.2)
         nxt = f"list_{p + 1}.html" if p < PAGES else None
-        site.add(f"/q/list_{p}.html", list_html(links, nxt), delay=0.15)
+        site.add(f"/q/list_{p}.html", list_html(links, nxt), delay=0.2)
     crawl.write_sources(f"""
 sources:
   - name: t_dist

@@ -72,7 +72,8 @@ sources:
 
 
 def test_broken_sources_are_logged_and_skipped(site, crawl):
-    site.add("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+    site.add("/private/feed.xml", "<rss version='2.0'><channel><title>x</title></channel></rss>", "application/rss+xml")
     # an off-site link (another host name, same server) is not followed
     site.add("/good/list.html", list_html([("1.html", "a"), (f"http://localhost:{site.port}/good/9.html", "x")], None))
     site.add("/good/1.html", article_html(1))
@@ -95,6 +96,7 @@ sources:
   - {{name: t_huge, kind: html, start_urls: ["{site.base}/huge.html"]}}
   - {{name: t_bad, kind: html, start_urls: ["{site.base}/bad/list.html"], list: {{link: "ul.news-list a::attr(href)"}}, article: {SEL}}}
   - {{name: t_dead, kind: rss, start_urls: ["http://127.0.0.1:{dead}/rss.xml"]}}
+  - {{name: t_denied, kind: rss, start_urls: ["{site.base}/private/feed.xml"]}}
 """)
     report = crawl.run([], {"DOWNLOAD_MAXSIZE": 200_000, "DOWNLOAD_WARNSIZE": 100_000})
     by = report["by_name"]
@@ -115,6 +117,8 @@ sources:
     assert health["t_dead"].last_error and health["t_dead"].errors_total == 1
     assert health["t_dead"].last_success_at is None
     assert health["t_good"].last_error is None and health["t_good"].last_success_at is not None
+    assert not by["t_denied"]["ok"] and site.count("/private/") == 0
+    assert "robots.txt" in health["t_denied"].last_error
     assert "maxsize" in crawl.last_log.lower() or "max size" in crawl.last_log.lower() or "cancel" in crawl.last_log.lower()
 
 
