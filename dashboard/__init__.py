@@ -26,7 +26,9 @@ _DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
-    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    # Tokens live as long as the session: a detail page left open on the duty screen
+    # must not lose a typed closing note to an expired token.
+    "WTF_CSRF_TIME_LIMIT": None,
     "TIMEZONE": "Asia/Shanghai",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
