@@ -6,7 +6,7 @@ escaping slip cannot run code, and frames are refused against clickjacking.
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from store import StoreError
@@ -36,8 +36,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+        # Show what was typed (never passwords) so a long closing note is not lost.
+        kept = [v for k, v in request.form.items()
+                if k == "note" and v.strip()]
         return render_template(
-            "error.html", code=400, message="安全令牌缺失或已过期，请刷新页面后重新提交。"
+            "error.html", code=400, message="安全令牌缺失或已过期，请刷新页面后重新提交。",
+            kept=kept,
         ), 400
 
     @app.errorhandler(StoreError)

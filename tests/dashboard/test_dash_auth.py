@@ -100,8 +100,10 @@ def test_action_rejects_foreign_csrf_token(app, as_user, store, csrf):
     duty = as_user("duty")
     other = app.test_client()
     foreign = csrf(other, "/login")  # valid token, but of another session
-    resp = duty.post("/alerts/alert001/action", data={"action": "acknowledge", "csrf_token": foreign})
+    resp = duty.post("/alerts/alert001/action",
+                     data={"action": "acknowledge", "csrf_token": foreign, "note": "<写了很久的说明>"})
     assert resp.status_code == 400
+    assert "&lt;写了很久的说明&gt;" in resp.get_data(as_text=True)  # kept for the user, escaped
     assert store.get_alert("alert001").status == "new"
     assert store.audit_log(target_type="alert", target_id="alert001") == []
 
