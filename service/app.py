@@ -12,11 +12,10 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from store import Store, StoreError
-
 from service import wiring
 from service.scheduler import Scheduler, SourceSchedule, yuqing_crawl_command
 from service.settings import DEFAULT_CONFIG, ConfigError, Settings
+from store import Store, StoreError
 
 log = logging.getLogger(__name__)
 

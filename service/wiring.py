@@ -13,9 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from store import Item, Store, open_store
-
 from service.settings import Settings, load_settings
+from store import Item, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,10 @@ def crawl_context(scrapy_settings: Any):
 
 
 class Retrainer:
-    """Retraining from the dashboard runs in the background, one at a time."""
+    """Retraining from the dashboard: one at a time, in a background thread.
+
+    Training takes tens of seconds; the request that asks for it returns at once.
+    """
 
     def __init__(self, settings: Settings, store: Store):
         self.settings, self.store = settings, store
@@ -102,12 +104,18 @@ class Retrainer:
 
     def __call__(self) -> str:
         if not self._lock.acquire(blocking=False):
-            return "训练任务正在进行中"
+            return "已有训练任务正在进行，请稍后刷新查看"
+        threading.Thread(target=self._train, name="retrain", daemon=True).start()
+        return "已开始后台训练，完成后新版本出现在模型列表中"
+
+    def _train(self) -> None:
         try:
             items = [analyst_training_row(i) for i in self.store.labeled_items()]
-            version = model_registry(self.settings).train(extra_items=items)
-            self.last_result = version
-            return version
+            self.last_result = model_registry(self.settings).train(extra_items=items)
+            log.info("retrained model %s with %d analyst labels", self.last_result, len(items))
+        except Exception:
+            log.exception("retraining failed")
+            self.last_result = None
         finally:
             self._lock.release()
 
@@ -144,9 +152,14 @@ def dashboard_services(settings: Settings, store: Store):
 
 
 def create_dashboard(settings: Settings, store: Store):
+    from alerts.rules import load_rules
     from dashboard import create_app
-
     from service.secrets import secret_key
 
-    config = {"SECRET_KEY": secret_key(settings), "TIMEZONE": settings.timezone}
+    rules = load_rules(settings.path(settings.alerts.rules_file))
+    config = {
+        "SECRET_KEY": secret_key(settings),
+        "TIMEZONE": settings.timezone,
+        "RULE_NAMES": {r.name: r.description or r.name for r in rules},
+    }
     return create_app(config, store, dashboard_services(settings, store))

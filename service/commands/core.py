@@ -8,9 +8,8 @@ import os
 import secrets
 import sys
 
-from store import ROLES, StoreError, User
-
 from service.settings import Settings, load_settings
+from store import ROLES, StoreError, User
 
 ROLE_NAMES = {"admin": "管理员", "duty": "值班员", "analyst": "分析员"}
 
@@ -114,10 +113,10 @@ def cmd_store_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the bundled demo site on 127.0.0.1 and point the service's sources at it."""
+    import threading
+
     from service.app import open_store_or_explain, run_service
     from service.demo_site import make_server
-
-    import threading
 
     server, base_url = make_server("127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, name="demo-site", daemon=True).start()
