@@ -21,15 +21,20 @@ from nlp.features import build_features, feature_terms, join_title, prepare
 from nlp.normalize import detect_script
 from nlp.places import find_district
 
-TASKS = ("relevant", "category", "risk", "rumor", "sentiment")
+TASKS = ("relevant", "category", "risk", "risk_high", "rumor", "sentiment")
 FORMAT = 1
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "features": {},
-    "C": {"relevant": 8.0, "category": 8.0, "risk": 4.0, "rumor": 8.0, "sentiment": 4.0},
-    # risk >= 2 when P(2) + P(3) reaches this; chosen low on purpose: missing a
-    # serious case costs more than one extra review (targets: recall of risk 3).
+    "C": {"relevant": 8.0, "category": 8.0, "risk": 4.0, "risk_high": 4.0, "rumor": 8.0,
+          "sentiment": 4.0},
+    # risk >= 2 is decided by its own binary model (P >= threshold), the level
+    # within each side by the 4-level model: the target question "does this need
+    # a warning?" gets a model trained for exactly that.
     "risk_ge2_threshold": 0.5,
+    "risk_on_all": False,  # learn risk from irrelevant items too (as level 0)
+    "risk_high_model": True,
+    "risk3_weight": 1.0,  # extra sample weight of risk-3 items in the risk >= 2 model
     "relevant_threshold": 0.5,
     "rumor_threshold": 0.5,
     "explain_top": 5,
@@ -55,19 +60,25 @@ class Prediction:
         return asdict(self)
 
 
-def _targets(items: Sequence[dict[str, Any]], task: str) -> tuple[np.ndarray, np.ndarray]:
-    """(row mask, labels) for a task. Category and risk learn from relevant items only."""
+def _targets(
+    items: Sequence[dict[str, Any]], task: str, risk_on_all: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row mask, labels) for a task. Category (and by default risk) learn from relevant items."""
     if task == "relevant":
         return np.ones(len(items), bool), np.array([bool(it["relevant"]) for it in items])
     if task == "rumor":
         return np.ones(len(items), bool), np.array([bool(it["rumor_suspected"]) for it in items])
     if task == "sentiment":
         return np.ones(len(items), bool), np.array([it["sentiment"] for it in items], dtype=object)
-    mask = np.array([bool(it["relevant"]) for it in items])
+    rel = np.array([bool(it["relevant"]) for it in items])
     if task == "category":
-        return mask, np.array([it["category"] for it in items if it["relevant"]], dtype=object)
+        return rel, np.array([it["category"] for it in items if it["relevant"]], dtype=object)
+    mask = np.ones(len(items), bool) if risk_on_all else rel
+    risks = np.array([int(it["risk"]) if it["relevant"] else 0 for it in items])[mask]
     if task == "risk":
-        return mask, np.array([int(it["risk"]) for it in items if it["relevant"]])
+        return mask, risks
+    if task == "risk_high":
+        return mask, risks >= 2
     raise ValueError(f"unknown task {task!r}")
 
 
@@ -97,7 +108,9 @@ def train_bundle(
     say(f"features: {x.shape[0]} items x {x.shape[1]} columns ({time.perf_counter() - t0:.1f}s)")
     pipelines: dict[str, Pipeline] = {}
     for task in TASKS:
-        mask, y = _targets(items, task)
+        if task == "risk_high" and not p["risk_high_model"]:
+            continue
+        mask, y = _targets(items, task, bool(p["risk_on_all"]))
         classes = np.unique(y)
         if len(classes) < 2:
             clf: Any = _ConstantModel(classes[0] if len(classes) else None)
@@ -105,7 +118,11 @@ def train_bundle(
             clf = LogisticRegression(
                 C=p["C"][task], class_weight="balanced", max_iter=3000, solver="lbfgs"
             )
-            clf.fit(x[mask], y)
+            weight = None
+            if task == "risk_high" and p["risk3_weight"] != 1.0:
+                levels = np.array([int(it["risk"]) for it in items])[mask]
+                weight = np.where(levels == 3, float(p["risk3_weight"]), 1.0)
+            clf.fit(x[mask], y, sample_weight=weight)
         pipelines[task] = Pipeline([("features", union), ("clf", clf)])
     say(f"trained {len(TASKS)} task models in {time.perf_counter() - t0:.1f}s")
     return {
@@ -174,8 +191,9 @@ class Classifier:
         x = self.features.transform(norm).tocsr()
         p = self.params
 
-        probs = {t: self._clf(t).predict_proba(x) for t in TASKS}
-        classes = {t: list(self._clf(t).classes_) for t in TASKS}
+        tasks = [t for t in TASKS if t in self.pipelines]
+        probs = {t: self._clf(t).predict_proba(x) for t in tasks}
+        classes = {t: list(self._clf(t).classes_) for t in tasks}
 
         rel_p = _prob_of(probs["relevant"], classes["relevant"], True)
         relevant = rel_p >= p["relevant_threshold"]
@@ -184,7 +202,10 @@ class Classifier:
 
         cat_idx = probs["category"].argmax(axis=1)
         risk_levels = [int(c) for c in classes["risk"]]
-        risk_pred, risk_idx = _decide_risk(probs["risk"], risk_levels, p["risk_ge2_threshold"])
+        p_high = (
+            _prob_of(probs["risk_high"], classes["risk_high"], True) if "risk_high" in probs else None
+        )
+        risk_pred, risk_idx = _decide_risk(probs["risk"], risk_levels, p["risk_ge2_threshold"], p_high)
         sent_idx = probs["sentiment"].argmax(axis=1)
 
         chosen = {
@@ -202,6 +223,7 @@ class Classifier:
                 "relevant": round(float(rel_p[i]), 4),
                 "category": _dist(classes["category"], probs["category"][i]),
                 "risk": _dist([str(c) for c in risk_levels], probs["risk"][i]),
+                "risk_ge2": round(float(p_high[i]), 4) if p_high is not None else None,
                 "rumor_suspected": round(float(rumor_p[i]), 4),
                 "sentiment": _dist(classes["sentiment"], probs["sentiment"][i]),
             }
@@ -272,9 +294,10 @@ def _dist(classes: Sequence[Any], row: np.ndarray) -> dict[str, float]:
 
 
 def _decide_risk(
-    proba: np.ndarray, levels: list[int], ge2_threshold: float
+    proba: np.ndarray, levels: list[int], ge2_threshold: float, p_high: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ordinal decision: first 'is it >= 2?' from P(2)+P(3), then the level within that side.
+    """Ordinal decision: first 'is it >= 2?' (from the binary model's P, else P(2)+P(3)),
+    then the level within that side from the 4-level model.
 
     Returns (levels, column index of the chosen level) per row.
     """
@@ -284,7 +307,7 @@ def _decide_risk(
     def pcol(lv: int) -> np.ndarray:
         return proba[:, col[lv]] if lv in col else np.zeros(n)
 
-    high = pcol(2) + pcol(3)
+    high = pcol(2) + pcol(3) if p_high is None else p_high
     is_high = high >= ge2_threshold if (2 in col or 3 in col) else np.zeros(n, bool)
     high_level = np.where(pcol(3) >= pcol(2), 3, 2)
     low_level = np.where(pcol(1) >= pcol(0), 1, 0)
