@@ -30,6 +30,11 @@ es-start: setup
 es-stop:
 	bash scripts/es.sh stop
 
+redis-start: system-deps
+	bash scripts/redis.sh start
+redis-stop:
+	bash scripts/redis.sh stop
+
 test: setup system-deps
 	bash scripts/test.sh
 
