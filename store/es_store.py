@@ -57,6 +57,7 @@ _AGG_FIELDS = {
     "category": "category", "risk": "risk", "source": "source", "district": "district",
     "sentiment": "sentiment", "handling_status": "handling_status",
 }
+# search_grams: Python-made n-grams of indices created before the cjk_bigram sub-field.
 _DERIVED = ("date", "has_label", "search_words", "search_grams")
 _TERMS_CHUNK = 1000
 
@@ -170,13 +171,19 @@ class ElasticsearchStore(Store):
 
     # ---- lifecycle -------------------------------------------------------------
     def setup(self) -> None:
+        """Create templates and indices, or bring existing ones up to the current mapping.
+
+        An index that lacks an analyzer of the current mapping is copied into a new index
+        (see reindex(): writes are refused during the copy), because analysis settings cannot change on
+        an open index and documents already stored would never be analyzed by it.
+        """
+        self._put_templates()
         for kind in maps.KINDS:
             alias = self._alias(kind)
-            self._call(
-                f"creating index template {alias}", self.es.indices.put_index_template,
-                name=alias, **maps.template_body(self.prefix, kind),
-            )
             if self._call(f"checking alias {alias}", self.es.indices.exists_alias, name=alias):
+                if not self._has_analyzers(kind):
+                    self.reindex(kind)
+                    continue
                 # New fields reach the live index at once; a changed field type needs reindex().
                 self._call(
                     f"updating the mapping of {alias}", self.es.indices.put_mapping,
@@ -194,6 +201,41 @@ class ElasticsearchStore(Store):
                 # Another process set it up at the same moment: fine, it is there now.
                 if "resource_already_exists" not in str(exc):
                     raise
+
+    def _put_templates(self) -> None:
+        for kind in maps.KINDS:
+            alias = self._alias(kind)
+            try:
+                self._call(
+                    f"creating index template {alias}", self.es.indices.put_index_template,
+                    name=alias, **maps.template_body(self.prefix, kind),
+                )
+            except StoreError as exc:
+                if "cjk_" in str(exc):
+                    raise StoreError(
+                        f"Elasticsearch at {', '.join(self.config.es_urls)} lacks the cjk_bigram/cjk_width "
+                        "token filters (module analysis-common). A full distribution has them; the test "
+                        "build started by scripts/es.sh gets them from scripts/es-cjk-plugin. "
+                        f"Details: {exc}"
+                    ) from exc
+                raise
+
+    def _has_analyzers(self, kind: str) -> bool:
+        """Whether every index behind the alias defines the analyzers of the current mapping."""
+        wanted = maps.analyzer_names(kind)
+        if not wanted:
+            return True
+        alias = self._alias(kind)
+        indices = self._call(f"reading alias {alias}", self.es.indices.get_alias, name=alias).body
+        # An index without any analyzer is left out of this answer entirely.
+        found = self._call(f"reading the settings of {alias}", self.es.indices.get_settings,
+                           index=alias, name="index.analysis.analyzer.*").body
+        for index in indices:
+            settings = found.get(index, {}).get("settings", {})
+            defined = settings.get("index", {}).get("analysis", {}).get("analyzer", {})
+            if not wanted <= set(defined):
+                return False
+        return True
 
     def reindex(self, kind: str) -> str:
         """Copy one kind into the next concrete index with the current mapping; move the alias.
@@ -213,7 +255,7 @@ class ElasticsearchStore(Store):
         match = re.fullmatch(rf"{re.escape(alias)}-(\d+)", old)
         number = int(match.group(1)) + 1 if match else 1
         new = f"{alias}-{number:06d}"
-        self.setup()  # the template carries the current mapping into the new index
+        self._put_templates()  # the template carries the current mapping into the new index
         self._call(f"creating {new}", self.es.indices.create, index=new, wait_for_active_shards="1")
         self._call(f"blocking writes to {old}", self.es.indices.put_settings, index=old,
                    settings={"index.blocks.write": True})
@@ -276,7 +318,10 @@ class ElasticsearchStore(Store):
         doc = to_doc(item)
         doc["date"] = doc["published_at"] or doc["fetched_at"]
         doc["has_label"] = item.analyst_label is not None
-        doc["search_words"], doc["search_grams"] = textindex.index_terms(item.title, item.text)
+        # jieba words for the whitespace analyzer; the normalized text for the sub-field
+        # search_words.cjk, whose cjk_bigram filter makes the n-grams (see es_mappings).
+        norm = textindex.document_text(item.title, item.text)
+        doc["search_words"] = [" ".join(textindex.words(norm)), norm]
         return doc
 
     @staticmethod
@@ -375,7 +420,11 @@ class ElasticsearchStore(Store):
             if words:
                 should.append({"match": {"search_words": {"query": " ".join(words), "operator": "and"}}})
             if grams:
-                should.append({"match": {"search_grams": {"query": " ".join(grams), "operator": "and"}}})
+                # Elasticsearch makes the bigrams from the normalized query (search analyzer of
+                # the sub-field); the Python n-grams only say whether there are any, so both
+                # backends agree on which queries have a bigram part at all.
+                should.append({"match": {"search_words.cjk": {"query": textindex.normalize(query.text),
+                                                             "operator": "and"}}})
             if should:
                 bool_query["should"] = should
                 bool_query["minimum_should_match"] = 1

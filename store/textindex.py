@@ -5,6 +5,9 @@ lower case) and indexed twice: as jieba search-mode words and as character n-gra
 (single CJK characters and bigrams, Latin/digit runs whole). A query matches when all
 its words are present or all its n-grams are, so a query still finds text that jieba
 segmented differently (e.g. "市长" inside "南京市长江大桥").
+
+SQLite indexes both lists in FTS5. Elasticsearch indexes the words and the normalized text
+(`document_text`) and makes the same n-grams itself with the cjk_bigram token filter.
 """
 
 from __future__ import annotations
@@ -66,9 +69,14 @@ def grams(text: str, *, query: bool = False) -> list[str]:
     return out
 
 
+def document_text(title: str | None, text: str | None) -> str:
+    """Normalized title and body of a document, one per line."""
+    return normalize(f"{title or ''}\n{text or ''}")
+
+
 def index_terms(title: str, text: str) -> tuple[str, str]:
     """(space-joined words, space-joined n-grams) for a document's title and body."""
-    norm = normalize(f"{title or ''}\n{text or ''}")
+    norm = document_text(title, text)
     return " ".join(words(norm)), " ".join(grams(norm))
 
 
