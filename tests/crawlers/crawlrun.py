@@ -53,7 +53,8 @@ class Crawl:
         return cmd
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        # Subprocess crawls use the SQLite store of the test, whatever the outer run exports.
+        env = {k: v for k, v in os.environ.items() if k != "YUQING_ES_URL"}
         env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(REPO)])
         return env
 
