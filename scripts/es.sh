@@ -98,8 +98,10 @@ build_plugin() {
     log "building the $PLUGIN_NAME analysis plugin with Maven (once; cached as $jar)"
     local build
     build=$(mktemp -d "$CACHE/plugin-build.XXXXXX")
-    # The build directory lives outside the repository, next to the cached jar.
-    if ! mvn -B -q -Dstyle.color=never -f "$PLUGIN_SRC/pom.xml" package "-Dyuqing.build.dir=$build" >&2; then
+    # The build directory lives outside the repository, next to the cached jar. Maven's
+    # output is shown only when the build fails.
+    if ! mvn -B -q -f "$PLUGIN_SRC/pom.xml" package "-Dyuqing.build.dir=$build" >"$build/mvn.log" 2>&1; then
+        tail -n 40 "$build/mvn.log" >&2
         rm -rf "$build"
         die "Maven could not build the $PLUGIN_NAME plugin from $PLUGIN_SRC"
     fi
