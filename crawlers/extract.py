@@ -1,9 +1,10 @@
 """One article page (bytes or text) -> title, body text, publish time, author.
 
 With per-source `selectors` ({"title", "text", "time", "author"}: CSS, or XPath when the
-expression starts with "/" or "(") those win; otherwise trafilatura finds the body and
-our own rules pick the title and the publish time, because Chinese portals put the site
-name into <title> and the date into a byline next to the headline.
+expression starts with "/" or "(") those win. Otherwise our text-density finder picks the
+body (trafilatura when it finds too little) and our own rules pick the title and the
+publish time, because Chinese portals put the site name into <title> and the date into
+a byline next to the headline.
 Malformed or hostile HTML never raises: the result holds whatever could be found.
 """
 
@@ -53,10 +54,6 @@ _TIME_META = (
 )
 _AUTHOR_META = ("author", "article:author", "og:article:author", "dc.creator", "byl", "sailthru.author")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—{1,2}|–|\s-\s|-(?=[^-]{2,12}$)|::|»|＿)\s*")
-_SITE_WORDS = re.compile(
-    r"(网|新闻|频道|在线|日报|晚报|晚刊|早报|报社|时报|官网|首页|门户|论坛|社区|博客|中心|政府|"
-    r"百科|\.com|\.cn|\.net|www\.|blog|bbs|BBS|Blog)"
-)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _WS = re.compile(r"[ \t\u3000\xa0]+")
 _BYLINE_AUTHOR = re.compile(
@@ -302,42 +299,48 @@ def _headings(tree: Any) -> list[Any]:
     return nodes
 
 
-def _pick_title(tree: Any, doc_title: str | None) -> tuple[str, Any]:
-    """Return the title and the element it came from (to find the byline near it)."""
+def _pick_title(tree: Any) -> tuple[str, bool]:
+    """(title, whether a heading on the page confirms it). A heading that is part of
+    og:title or <title> is the headline without the site name; otherwise the cleaned
+    og:title or <title>, else the first reasonable <h1>."""
     head_title = ""
     title_el = tree.find(".//title")
     if title_el is not None:
         head_title = _node_text(title_el)
     og = _meta(tree, ("og:title", "twitter:title")) or ""
     reference = _squash(og or head_title)
-    best: tuple[int, str, Any] | None = None
+    best: tuple[int, str] | None = None
     if reference:
         for node in _headings(tree):
             text = _node_text(node)
             if 4 <= len(text) <= 80 and text in reference:
                 score = len(text) * 10 + (5 if node.tag == "h1" else 0)
                 if best is None or score > best[0]:
-                    best = (score, text, node)
+                    best = (score, text)
         if best is not None and len(best[1]) * 2 >= len(clean_title(reference)):
-            return best[1], best[2]
-    if og:
-        return clean_title(og), _find_node_with(tree, clean_title(og))
-    if head_title:
-        cleaned = clean_title(head_title)
-        return cleaned, _find_node_with(tree, cleaned)
+            return best[1], True
+    if reference:
+        return clean_title(reference), False
     for node in tree.iter("h1"):
         text = _node_text(node)
         if 4 <= len(text) <= 80:
-            return text, node
-    return _squash(doc_title or ""), None
+            return text, True
+    return "", False
 
 
-def _find_node_with(tree: Any, title: str) -> Any:
-    if len(title) < 4:
+def _heading_above_body(tree: Any, lines: list[str], body: str, title: str) -> str | None:
+    """The heading closest above the body text, unless the title already stands there:
+    the headline when <title> only names the site or channel (old portals, forums)."""
+    start, _ = _body_span(lines, body)
+    if not start:
         return None
-    for node in _headings(tree):
-        if title in _node_text(node) and len(_node_text(node)) <= len(title) + 20:
-            return node
+    window = lines[max(0, start - 8):start]
+    if title and any(title in line for line in window):
+        return None
+    texts = {_node_text(node) for node in _headings(tree)}
+    for line in reversed(window):
+        if 6 <= len(line) <= 80 and line in texts:
+            return line
     return None
 
 
@@ -535,12 +538,14 @@ def _automatic(text: str, url: str, timezone: str) -> Article:
         other = _clean_body(_doc_attr(doc, "text") or "")
         if len(other) > len(body):
             body = other
+    lines = _visible_lines(tree)
     try:
-        title, _ = _pick_title(tree, None)
+        title, confirmed = _pick_title(tree)
+        if not confirmed:
+            title = _heading_above_body(tree, lines, body, title) or title
     except Exception as exc:  # odd trees (comments as roots, ...) must not lose the body
         log.debug("title choice failed on %s: %s", url, exc)
         title = ""
-    lines = _visible_lines(tree)
     byline = _byline_text(lines, title, body)
     published = _time_from_meta(tree, timezone)
     near = _time_near(lines, title, body, timezone)
