@@ -300,7 +300,7 @@ def _headings(tree: Any) -> list[Any]:
 
 
 def _pick_title(tree: Any) -> tuple[str, bool]:
-    """(title, whether a heading on the page confirms it). A heading that is part of
+    """(title, whether a heading or og:title confirms it). A heading that is part of
     og:title or <title> is the headline without the site name; otherwise the cleaned
     og:title or <title>, else the first reasonable <h1>."""
     head_title = ""
@@ -320,7 +320,8 @@ def _pick_title(tree: Any) -> tuple[str, bool]:
         if best is not None and len(best[1]) * 2 >= len(clean_title(reference)):
             return best[1], True
     if reference:
-        return clean_title(reference), False
+        # og:title is the site's own statement of the headline; <title> may be only the site name
+        return clean_title(reference), bool(og)
     for node in tree.iter("h1"):
         text = _node_text(node)
         if 4 <= len(text) <= 80:

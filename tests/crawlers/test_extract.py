@@ -243,3 +243,8 @@ def test_truncated_page_still_gives_what_it_has() -> None:
 def test_scripts_are_not_text() -> None:
     page = news_page().replace("</h1>", "</h1><script>var x = '恶意脚本内容不应出现';</script>")
     assert "恶意脚本" not in extract_article(page, "").text
+
+
+def test_heading_above_body_when_head_title_is_only_the_site_name() -> None:
+    page = news_page(title_tag="网易娱乐", h1="幼儿园老师体罚幼儿事件追踪").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    assert extract_article(page, "").title == "幼儿园老师体罚幼儿事件追踪"
