@@ -331,7 +331,8 @@ def _pick_title(tree: Any) -> tuple[str, bool]:
 
 def _heading_above_body(tree: Any, lines: list[str], body: str, title: str) -> str | None:
     """The heading closest above the body text, unless the title already stands there:
-    the headline when <title> only names the site or channel (old portals, forums)."""
+    the headline when <title> only names the site or channel (old portals, forums).
+    With no title at all, a short headline-like line right above the body will do."""
     start, _ = _body_span(lines, body)
     if not start:
         return None
@@ -339,9 +340,19 @@ def _heading_above_body(tree: Any, lines: list[str], body: str, title: str) -> s
     if title and any(title in line for line in window):
         return None
     texts = {_node_text(node) for node in _headings(tree)}
+    if not title:
+        if lines[start] in texts and 6 <= len(lines[start]) <= 80:
+            return lines[start]  # the body block starts with its own headline
+        texts |= {_node_text(node) for node in tree.iter("b", "strong", "font")}
     for line in reversed(window):
         if 6 <= len(line) <= 80 and line in texts:
             return line
+    if not title:
+        for line in reversed(window[-3:]):
+            if (6 <= len(line) <= 60 and not line.endswith(("。", "：", ":"))
+                    and not any(mark in line for mark in (">", "»", "|", "首页"))  # breadcrumbs
+                    and not find_datetime(line) and _CJK.search(line)):
+                return line
     return None
 
 
@@ -618,8 +629,9 @@ def _time_near(lines: list[str], title: str, body: str, timezone: str) -> dateti
     candidate; the byline is close under the headline or just before the body (or,
     on blogs and forums, just after it: "发表于 ..."), names itself (发布时间, 来源) and
     carries a clock time. Dates inside the body are usually events, not the byline."""
-    titles = _title_lines(lines, title)[:3]
     start, end = _body_span(lines, body)
+    # repeats after the body are comment quotes ("re: 标题"), not the headline
+    titles = [t for t in _title_lines(lines, title) if end is None or t <= end][:3]
     best: tuple[float, int, datetime] | None = None
     for i, line in enumerate(lines):
         if len(line) > 300 or not re.search(r"\d{4}|民国", line):

@@ -248,3 +248,9 @@ def test_scripts_are_not_text() -> None:
 def test_heading_above_body_when_head_title_is_only_the_site_name() -> None:
     page = news_page(title_tag="网易娱乐", h1="幼儿园老师体罚幼儿事件追踪").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     assert extract_article(page, "").title == "幼儿园老师体罚幼儿事件追踪"
+
+
+def test_page_without_title_tag_takes_the_headline_above_the_body() -> None:
+    page = news_page(title_tag="", h1="x").replace("<title></title>", "").replace(
+        "<h1>x</h1>", "<b>女童走失后被找到 家属致谢民警</b>")
+    assert extract_article(page, "").title == "女童走失后被找到 家属致谢民警"
