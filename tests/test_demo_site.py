@@ -253,3 +253,22 @@ def test_real_clock_default() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("command", [["-m", "service.demo_site", "--port", "0"],
+                                     ["-m", "service.cli", "demo-site", "--port", "0"]])
+def test_run_by_hand(command: list[str]) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    proc = subprocess.Popen([sys.executable, *command], cwd=Path(__file__).resolve().parents[1],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()  # "演示站点已启动：http://127.0.0.1:PORT/ ..."
+        base = line.split("：", 1)[1].split("/  ", 1)[0].strip().rstrip("/")
+        assert base.startswith("http://127.0.0.1:")
+        assert get(base + "/robots.txt")[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
