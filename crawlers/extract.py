@@ -480,6 +480,7 @@ def _density_body(tree: Any) -> str:
     if not scores:
         return ""
     best = max(scores, key=lambda n: scores[n] * (1 - _link_share(n)))
+    best = _with_similar_siblings(best, scores)
     for bad in best.xpath(".//script|.//style|.//noscript|.//select|.//textarea|.//input"):
         bad.drop_tree()
     for child in list(best.iter()):
@@ -492,6 +493,17 @@ def _density_body(tree: Any) -> str:
         ):
             child.drop_tree()
     return _block_text(best)
+
+
+def _with_similar_siblings(best: Any, scores: dict[Any, float]) -> Any:
+    """A forum thread or a story split into same-class blocks (div.post, div.post, ...):
+    when siblings like the winner carry prose too, their common parent is the text."""
+    parent, cls = best.getparent(), best.get("class")
+    if parent is None or not cls or parent.tag not in _CANDIDATE_TAGS:
+        return best
+    similar = [sib for sib in parent if sib is not best and isinstance(sib.tag, str)
+               and sib.tag == best.tag and sib.get("class") == cls and scores.get(sib, 0) > 0]
+    return parent if similar else best
 
 
 def _link_share(node: Any) -> float:

@@ -254,3 +254,16 @@ def test_page_without_title_tag_takes_the_headline_above_the_body() -> None:
     page = news_page(title_tag="", h1="x").replace("<title></title>", "").replace(
         "<h1>x</h1>", "<b>女童走失后被找到 家属致谢民警</b>")
     assert extract_article(page, "").title == "女童走失后被找到 家属致谢民警"
+
+
+def test_forum_thread_keeps_every_post() -> None:
+    first = "楼上邻居几乎每天晚上都吵架，能听到摔东西和女人哭喊，今天早上在电梯里看到她胳膊上有淤青，我要不要报警？"
+    reply = "报警！家暴不是家务事，你报警可能就救了她一命。"
+    posts = "".join(
+        f'<div class="post"><span class="author">{a}</span> <span class="post-time">发表于 2024-03-0{i + 1} 20:0{i}</span>'
+        f'<div class="message">{m}</div></div>' for i, (a, m) in enumerate([("夜猫子", first), ("热心大姐", reply)]))
+    page = (f"<html><head><title>邻居家每晚都有哭喊声_论坛</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+            f"<h1 class='title'>邻居家每晚都有哭喊声</h1><div class='thread'>{posts}</div></body></html>")
+    art = extract_article(page, "")
+    assert first in art.text and reply in art.text
+    assert art.published_at == utc(2024, 3, 1, 12, 0)
