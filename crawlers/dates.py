@@ -23,11 +23,12 @@ __all__ = ["parse_datetime", "find_datetime", "find_datetimes"]
 _MAX_LEN = 200  # longer strings are page text, not a date field; find_datetime handles those
 
 _AMPM = r"(?P<ampm>上午|下午|晚上|晚间|夜里|夜间|凌晨|中午|早上|早晨|清晨|傍晚|午后|AM|PM|am|pm)?"
+# Possessive \s*+: runs of spaces in hostile text must not backtrack quadratically.
 _TIME = (
-    r"(?:\s*|T|\s*[,，]\s*)" + _AMPM +
-    r"\s*(?P<H>\d{1,2})\s*(?:[:：]|时|点)\s*(?:(?P<M>\d{1,2})\s*分?)?"
-    r"(?:\s*[:：]\s*(?P<S>\d{1,2}(?:\.\d+)?)\s*秒?)?"
-    r"(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}|GMT[+-]?\d{0,2}|UTC[+-]?\d{0,2}|CST))?"
+    r"(?:\s*+|T|\s*+[,，]\s*+)" + _AMPM +
+    r"\s*+(?P<H>\d{1,2})\s*+(?:[:：]|时|点)\s*+(?:(?P<M>\d{1,2})\s*+分?)?"
+    r"(?:\s*+[:：]\s*+(?P<S>\d{1,2}(?:\.\d+)?)\s*+秒?)?"
+    r"(?:\s*+(?P<tz>Z|[+-]\d{2}:?\d{2}|GMT[+-]?\d{0,2}|UTC[+-]?\d{0,2}|CST))?"
 )
 # Year-month-day with -, /, . or 年月日; 民国 years are converted later.
 _YMD = re.compile(

@@ -104,3 +104,14 @@ def test_find_datetime_in_a_byline() -> None:
     text = "责任编辑：张三\n2024年03月01日 12:00 来源：人民网\n正文 2019年5月1日 回顾"
     assert find_datetime(text, now=NOW) == utc(2024, 3, 1, 4, 0)
     assert find_datetime("没有日期的正文，共3-5人。", now=NOW) is None
+
+
+def test_hostile_whitespace_runs_stay_fast() -> None:
+    import time
+
+    from crawlers.dates import find_datetimes
+
+    started = time.perf_counter()
+    for text in ("2024-03-01 12:" + " " * 40000 + "x", "2024年3月1日 下午" + " " * 40000):
+        assert find_datetimes(text, now=NOW)  # the date is still found
+    assert time.perf_counter() - started < 3  # was quadratic backtracking before
