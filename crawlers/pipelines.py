@@ -123,14 +123,15 @@ class DedupePipeline:
             item.duplicate_of = original
             stats.inc_value("yuqing/duplicates_exact")
             return item
-        near = self.index.query(item.text)
+        sig = self.index.signature(item.text)  # once, for both the query and the add
+        near = self.index.query(sig)
         if near is not None and near != item.id:
             item.duplicate_of = near
             stats.inc_value("yuqing/duplicates_near")
             return item
         if item.content_hash:
             self.hashes[item.content_hash] = item.id
-        self.index.add(item.id, item.text)
+        self.index.add(item.id, sig)
         return item
 
 
