@@ -7,7 +7,9 @@ off, no delay, the same concurrency, robots.txt obeyed):
 
 - bare: a minimal spider (list -> article, CSS selectors, yields dicts, no pipelines);
 - ours: our html spider from the sources file with the whole item pipeline (normalize,
-  dedupe, classify with the active nlp model, store into a temporary SQLite store).
+  dedupe, classify with the active nlp model, store into a temporary SQLite store with its
+  full-text index, hand stored items on), classify + store running in the pipeline's worker
+  process as in production.
 
     python -m crawlers.bench [--pages 2000] [--concurrency 16]
 """
@@ -191,16 +193,32 @@ _BENCH_CLASSIFIER: Any = None  # loaded before the timed crawl; the context fact
 
 
 def bench_context(settings: Any) -> Any:
-    """Scrapy YUQING_CONTEXT_FACTORY for the benchmark: a temporary SQLite store."""
+    """Scrapy YUQING_CONTEXT_FACTORY for the benchmark: a temporary SQLite store, the model,
+    and an on_stored hand-off that appends the stored ids to a file (counted afterwards).
+
+    The pipeline's worker process calls this too: it loads the same model from its directory.
+    """
+    global _BENCH_CLASSIFIER
     from store import StoreConfig, open_store
 
     from .context import CrawlContext
 
+    if _BENCH_CLASSIFIER is None and settings.get("YUQING_BENCH_MODEL_DIR"):
+        from nlp import load_classifier
+
+        _BENCH_CLASSIFIER = load_classifier(Path(settings.get("YUQING_BENCH_MODEL_DIR")))
     store = open_store(StoreConfig(sqlite_path=settings.get("YUQING_BENCH_DB")))
-    return CrawlContext(store=store, classifier=_BENCH_CLASSIFIER, on_stored=None, sources=[])
+    handoff = settings.get("YUQING_BENCH_HANDOFF")
+
+    def on_stored(items: list[Any]) -> None:
+        if handoff:
+            with open(handoff, "a", encoding="utf-8") as fh:
+                fh.write("".join(f"{i.id}\n" for i in items))
+
+    return CrawlContext(store=store, classifier=_BENCH_CLASSIFIER, on_stored=on_stored, sources=[])
 
 
-def _load_model(workdir: Path) -> tuple[Any, str]:
+def _load_model(workdir: Path) -> tuple[Any, str, Path | None]:
     """The active model of the service's model dir; else the default one trained from
     nlp's packaged data into the work dir; else none (and say why)."""
     global _BENCH_CLASSIFIER
@@ -208,24 +226,25 @@ def _load_model(workdir: Path) -> tuple[Any, str]:
         from nlp import load_classifier
         from nlp.registry import ModelRegistry
     except ImportError as exc:
-        return None, f"no classifier: nlp cannot be imported ({exc})"
+        return None, f"no classifier: nlp cannot be imported ({exc})", None
     model_dir = Path(os.environ.get("YUQING_MODEL_DIR") or REPO / "var" / "models")
     try:
         if ModelRegistry(model_dir).active():
             _BENCH_CLASSIFIER = load_classifier(model_dir)
-            return _BENCH_CLASSIFIER, f"active model in {model_dir}"
+            return _BENCH_CLASSIFIER, f"active model in {model_dir}", model_dir
         tmp_models = workdir / "models"
         ModelRegistry(tmp_models).ensure_active(lambda _m: None)
         _BENCH_CLASSIFIER = load_classifier(tmp_models)
-        return _BENCH_CLASSIFIER, "default model trained from nlp's packaged data (no active model)"
+        return _BENCH_CLASSIFIER, "default model trained from nlp's packaged data (no active model)", tmp_models
     except Exception as exc:  # the benchmark still measures the rest of the pipeline
-        return None, f"no classifier: {type(exc).__name__}: {exc}"
+        return None, f"no classifier: {type(exc).__name__}: {exc}", None
 
 
 def _ours(base: str, concurrency: int, workdir: Path, pages: int) -> dict[str, Any]:
     from .runner import crawl
 
-    _, model_note = _load_model(workdir)
+    _, model_note, model_dir = _load_model(workdir)
+    handoff = workdir / "handed_on.txt"
     sources = workdir / "bench_sources.yaml"
     sources.write_text(
         "sources:\n"
@@ -243,13 +262,16 @@ def _ours(base: str, concurrency: int, workdir: Path, pages: int) -> dict[str, A
         "YUQING_SOURCES_FILE": str(sources),
         "YUQING_CONTEXT_FACTORY": "crawlers.bench.bench_context",
         "YUQING_BENCH_DB": str(workdir / "bench.db"),
+        "YUQING_BENCH_MODEL_DIR": str(model_dir) if model_dir else None,
+        "YUQING_BENCH_HANDOFF": str(handoff),
         "YUQING_LOG_ROOT": False,
     }
     started = time.perf_counter()
     report = crawl(["bench_html"], overrides)
     elapsed = time.perf_counter() - started
     src = report.sources[0]
-    return {"items": src.items_scraped, "stored": src.stored, "duplicates": src.duplicates,
+    handed_on = len(handoff.read_text(encoding="utf-8").split()) if handoff.exists() else 0
+    return {"items": src.items_scraped, "stored": src.stored, "duplicates": src.duplicates, "handed_on": handed_on,
             "errors": src.errors, "classify_ms": src.classify_ms, "classifier": model_note,
             "seconds": round(elapsed, 2), "pages_per_minute": round(src.items_scraped / elapsed * 60, 1)}
 
@@ -285,7 +307,8 @@ def run(pages: int = 2000, concurrency: int = 16) -> dict[str, Any]:
               "ratio": round(ratio, 3), "target_ratio": 0.8}
     print(f"bare Scrapy : {bare['items']} pages in {bare['seconds']} s = {bare['pages_per_minute']} pages/min")
     print(f"our pipeline: {ours['items']} pages in {ours['seconds']} s = {ours['pages_per_minute']} pages/min "
-          f"(stored {ours['stored']}, duplicates {ours['duplicates']}, errors {ours['errors']}, "
+          f"(stored {ours['stored']}, duplicates {ours['duplicates']}, handed on {ours['handed_on']}, "
+          f"errors {ours['errors']}, "
           f"classifier time {ours['classify_ms'] / 1000:.1f} s; "
           f"{ours['classifier']})")
     print(f"ratio ours / bare = {ratio:.2f} (target >= 0.8)")

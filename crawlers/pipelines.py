@@ -1,4 +1,4 @@
-"""Item pipeline: normalize -> deduplicate -> classify + store -> hand to alerts.
+"""Item pipeline: normalize -> deduplicate -> classify + store -> hand to alerts (in a worker process).
 
 Spiders yield plain dicts; NormalizePipeline turns them into store.Item. Duplicates
 (exact by content hash, near by MinHash LSH) are stored pointing at the first copy
@@ -15,12 +15,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from twisted.internet.defer import Deferred
+from twisted.internet.task import LoopingCall
 
 from store import Item, ItemQuery, item_id_for
 
-from .context import get_context
+from .context import DEFAULT_FACTORY, get_context
 from .dedupe import NearDuplicateIndex, content_hash
 from .textnorm import detect_script
+from .worker import BatchResult, StoreWorker, acquire, process_batch, release
 
 log = logging.getLogger(__name__)
 _SPACES_RE = re.compile(r"[ \t\u3000\xa0]+")
@@ -136,18 +139,50 @@ class DedupePipeline:
 
 
 class ClassifyStorePipeline:
-    """Buffers items; per batch: classify originals, upsert all, raise spread, hand on."""
+    """Buffers items; per batch: classify originals, upsert all, raise spread, hand on.
+
+    With YUQING_PIPELINE_WORKER = "process" (the default) the batches go to a worker
+    process (crawlers.worker) so this work runs beside the crawl on another core;
+    "inline" does it here, in the reactor. Buffers are flushed when full, on a timer
+    (YUQING_BATCH_SECONDS) and at close; close waits until every batch is stored.
+    """
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
-        self.batch_size = max(1, crawler.settings.getint("YUQING_BATCH_SIZE", 32))
-        self.batch_seconds = crawler.settings.getfloat("YUQING_BATCH_SECONDS", 10.0)
+        s = crawler.settings
+        self.batch_size = max(1, s.getint("YUQING_BATCH_SIZE", 32))
+        self.batch_seconds = max(0.05, s.getfloat("YUQING_BATCH_SECONDS", 10.0))
+        self.mode = (s.get("YUQING_PIPELINE_WORKER") or "process").lower()
+        if self.mode not in ("process", "inline"):
+            raise ValueError(f"YUQING_PIPELINE_WORKER must be 'process' or 'inline', got {self.mode!r}")
         self.buffer: list[Item] = []
         self.first_buffered = 0.0
+        self.worker: StoreWorker | None = None
+        self.key = f"{id(self):x}"
+        self._timer: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ClassifyStorePipeline:
         return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        if self.mode == "process":
+            s = self.crawler.settings
+            try:
+                self.worker = acquire(s.get("YUQING_CONTEXT_FACTORY") or DEFAULT_FACTORY, s.copy_to_dict(),
+                                      self.key, self._on_result,
+                                      max_batches=s.getint("YUQING_WORKER_QUEUE_BATCHES", 8))
+            except Exception:  # e.g. no processes allowed here: do the work inline
+                log.exception("cannot start the store worker process; classifying and storing inline")
+                self.worker = None
+        self._timer = LoopingCall(self._tick)
+        self._timer.start(min(0.5, self.batch_seconds), now=False)
+
+    def _tick(self) -> None:
+        if self.buffer and time.monotonic() - self.first_buffered >= self.batch_seconds:
+            self.flush()
+        if self.worker is not None:
+            self.worker.poll()
 
     def process_item(self, item: Item, spider: Any = None) -> Item:
         if not self.buffer:
@@ -157,59 +192,60 @@ class ClassifyStorePipeline:
             self.flush()
         return item
 
-    def close_spider(self, spider: Any = None) -> None:
-        self.flush()
-
-    def _classify(self, items: list[Item]) -> None:
-        classifier = get_context(self.crawler).classifier
-        if classifier is None or not items:
-            return
-        started = time.perf_counter()
-        try:
-            preds = classifier.predict([i.text for i in items], titles=[i.title for i in items])
-        except Exception:  # store unlabeled rather than lose the items
-            log.exception("classifier failed on %d items; storing them unlabeled", len(items))
-            self.crawler.stats.inc_value("yuqing/classify_failed", len(items))
-            return
-        elapsed = time.perf_counter() - started
-        self.crawler.stats.inc_value("yuqing/classify_ms", int(elapsed * 1000))
-        self.crawler.stats.inc_value("yuqing/classified", len(items))
-        for item, pred in zip(items, preds, strict=False):
-            for name in ("relevant", "category", "risk", "rumor_suspected", "sentiment",
-                         "model_version", "district"):
-                if hasattr(pred, name):
-                    setattr(item, name, getattr(pred, name))
-            item.scores = dict(getattr(pred, "scores", None) or {})
-            item.explanation = list(getattr(pred, "explanation", None) or [])
-
     def flush(self) -> None:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        ctx = get_context(self.crawler)
-        stats = self.crawler.stats
-        originals = [i for i in batch if not i.duplicate_of]
-        duplicates = [i for i in batch if i.duplicate_of]
-        self._classify(originals)
-        try:
-            ctx.store.upsert_items(batch)
-        except Exception as exc:
-            # keep the crawl going; the items' URLs stay unknown so the next run fetches them
-            log.exception("store failed on %d items", len(batch))
-            for spider_error in (f"store failed on {len(batch)} items: {exc}",):
-                spider = getattr(self.crawler, "spider", None)
-                if spider is not None and hasattr(spider, "record_error"):
-                    spider.record_error(spider_error)
+        if self.worker is not None and self.worker.submit(self.key, batch):
             return
-        stats.inc_value("yuqing/stored", len(originals))
-        stats.inc_value("yuqing/stored_duplicates", len(duplicates))
-        for dup in duplicates:
+        self._apply(process_batch(get_context(self.crawler), batch))
+
+    def _on_result(self, result: BatchResult | None, items: list[Item]) -> None:
+        if result is None:  # the worker could not do it: do it here
+            result = process_batch(get_context(self.crawler), items)
+        self._apply(result)
+
+    def _apply(self, result: BatchResult) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("yuqing/stored", result.stored)
+        stats.inc_value("yuqing/stored_duplicates", result.duplicates)
+        if result.classified:
+            stats.inc_value("yuqing/classified", result.classified)
+            stats.inc_value("yuqing/classify_ms", result.classify_ms)
+        if result.classify_failed:
+            stats.inc_value("yuqing/classify_failed", result.classify_failed)
+        spider = getattr(self.crawler, "spider", None)
+        for message in result.errors:
+            if spider is not None and hasattr(spider, "record_error"):
+                spider.record_error(message)
+            else:
+                log.warning("%s", message)
+
+    def close_spider(self, spider: Any = None) -> Deferred | None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.flush()
+        worker = self.worker
+        if worker is None:
+            return None
+        done: Deferred = Deferred()
+
+        def check() -> None:
             try:
-                ctx.store.add_spread(dup.duplicate_of)
-            except Exception:
-                log.exception("add_spread failed for %s", dup.duplicate_of)
-        if originals and ctx.on_stored is not None:
-            try:
-                ctx.on_stored(originals)
-            except Exception:  # alerts failing never loses stored items
-                log.exception("on_stored failed for %d items", len(originals))
+                worker.poll()
+                if worker.pending_for(self.key):
+                    return
+                waiting.stop()
+                self.worker = None
+                release(worker, self.key)
+            except Exception as exc:
+                if waiting.running:
+                    waiting.stop()
+                done.errback(exc)
+                return
+            done.callback(None)
+
+        # wait without blocking the reactor: other crawlers of this process go on meanwhile
+        waiting = LoopingCall(check)
+        waiting.start(0.05, now=True)
+        return done
