@@ -26,12 +26,15 @@ FORMAT = 1
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "features": {},
-    "C": {"relevant": 8.0, "category": 8.0, "risk": 4.0, "risk_high": 4.0, "rumor": 8.0,
+    # Chosen by 3-fold cross-validation on the training split (never the held-out).
+    "C": {"relevant": 16.0, "category": 32.0, "risk": 8.0, "risk_high": 8.0, "rumor": 8.0,
           "sentiment": 4.0},
     # risk >= 2 is decided by its own binary model (P >= threshold), the level
     # within each side by the 4-level model: the target question "does this need
     # a warning?" gets a model trained for exactly that.
-    "risk_ge2_threshold": 0.5,
+    # "auto": chosen by cross-validation on the training items (see _tune_threshold)
+    "risk_ge2_threshold": "auto",
+    "risk3_recall_floor": 0.95,  # the target itself
     "risk_on_all": False,  # learn risk from irrelevant items too (as level 0)
     "risk_high_model": True,
     "risk3_weight": 1.0,  # extra sample weight of risk-3 items in the risk >= 2 model
@@ -100,6 +103,7 @@ def train_bundle(
     if not items:
         raise ValueError("no training items")
     p = DEFAULT_PARAMS | (params or {})
+    p = {k: (dict(v) if isinstance(v, dict) else v) for k, v in p.items()}  # no shared state
     say = log or (lambda _m: None)
     t0 = time.perf_counter()
     texts = prepare([it["text"] for it in items], [it.get("title") or "" for it in items])
@@ -123,8 +127,14 @@ def train_bundle(
                 levels = np.array([int(it["risk"]) for it in items])[mask]
                 weight = np.where(levels == 3, float(p["risk3_weight"]), 1.0)
             clf.fit(x[mask], y, sample_weight=weight)
+            if task == "risk_high" and p["risk_ge2_threshold"] == "auto":
+                levels = np.array([int(it["risk"]) for it in items])[mask]
+                p["risk_ge2_threshold"] = _tune_threshold(clf, x[mask], y, levels, weight, p)
+                say(f"risk >= 2 threshold from cross-validation: {p['risk_ge2_threshold']:.2f}")
         pipelines[task] = Pipeline([("features", union), ("clf", clf)])
-    say(f"trained {len(TASKS)} task models in {time.perf_counter() - t0:.1f}s")
+    if p["risk_ge2_threshold"] == "auto":  # no risk >= 2 model was trained
+        p["risk_ge2_threshold"] = 0.5
+    say(f"trained {len(pipelines)} task models in {time.perf_counter() - t0:.1f}s")
     return {
         "format": FORMAT,
         "features": union,
@@ -133,6 +143,38 @@ def train_bundle(
         "params": p,
         "version": "",
     }
+
+
+def _tune_threshold(
+    clf: LogisticRegression,
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    levels: np.ndarray,
+    weight: np.ndarray | None,
+    p: dict[str, Any],
+) -> float:
+    """Threshold for P(risk >= 2) from out-of-fold predictions on the training items:
+    the best F1 among thresholds that keep recall of risk-3 items at the floor."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    if min(np.sum(y), np.sum(~y)) < 3:
+        return 0.5
+    oof = np.zeros(len(y))
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    for tr, te in folds.split(x, y):
+        m = clone(clf)
+        m.fit(x[tr], y[tr], sample_weight=None if weight is None else weight[tr])
+        oof[te] = m.predict_proba(x[te])[:, list(m.classes_).index(True)]
+    best, best_f1 = 0.5, -1.0
+    for t in np.arange(0.30, 0.71, 0.02):
+        pred = oof >= t
+        tp = np.sum(pred & y)
+        f1 = 2 * tp / max(np.sum(pred) + np.sum(y), 1)
+        r3 = np.mean(pred[levels == 3]) if np.any(levels == 3) else 1.0
+        if r3 >= p["risk3_recall_floor"] and f1 > best_f1 + 1e-9:
+            best, best_f1 = float(t), float(f1)
+    return round(best, 2)
 
 
 def _weights(clf: Any) -> np.ndarray | None:
