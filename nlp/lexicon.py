@@ -107,6 +107,18 @@ def lexicon_groups() -> dict[str, tuple[str, ...]]:
     return groups
 
 
+# How a lexicon feature is shown in explanations (user-facing, Simplified Chinese).
+GROUP_LABELS = {
+    "cat:domestic_violence": "家庭暴力", "cat:sexual_violence": "性侵害/性骚扰",
+    "cat:trafficking_missing": "拐卖/失踪", "cat:child_abuse_neglect": "虐童/监护缺失",
+    "cat:school_safety": "校园安全/欺凌", "cat:discrimination_rights": "歧视/权益",
+    "cat:marriage_family": "婚恋家庭纠纷", "cat:health_safety": "妇幼健康安全",
+    "cat:online_harm": "网络侵害", "risk:grave": "严重情形", "risk:harm": "伤害与处置",
+    "risk:benign": "常规活动", "rumor": "传言/辟谣", "sent:negative": "负面情绪",
+    "sent:positive": "正面情绪",
+}
+
+
 def all_terms() -> set[str]:
     terms: set[str] = set(SLANG_TERMS) | set(RUMOR_TERMS)
     for group in (CATEGORY_TERMS, RISK_TERMS, SENTIMENT_TERMS):
@@ -151,7 +163,9 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         return sp.csr_matrix(np.log1p(out))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return np.array([f"[词典]{name}" for name in self.groups_], dtype=object)
+        return np.array(
+            [f"[词典]{GROUP_LABELS.get(name, name)}" for name in self.groups_], dtype=object
+        )
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
