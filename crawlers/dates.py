@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dateparser
 import opencc
 
-__all__ = ["parse_datetime", "find_datetime", "find_datetimes"]
+__all__ = ["parse_datetime", "find_datetime", "find_datetimes", "wall_clock_readings"]
 
 _MAX_LEN = 200  # longer strings are page text, not a date field; find_datetime handles those
 
@@ -302,3 +302,43 @@ def find_datetimes(
     except Exception:  # hostile text must not raise
         return found
     return found
+
+
+# Day-first or month-first numeric dates with the year last (06/02/2022 - 13:48), as
+# European and American sites print them. Ambiguous alone, so only wall_clock_readings
+# uses them, where the caller checks each reading against a known instant.
+_DMY = re.compile(
+    r"(?<![\d/.-])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d/])"
+    r"(?:\s*+(?:[-,à@]|at|um)?\s*+(?P<H>\d{1,2})\s*+[:hH]\s*+(?P<M>\d{2}))?"
+)
+
+
+def wall_clock_readings(text: str, limit: int = 6) -> list[datetime]:
+    """Every date with a clock time in `text` as the naive wall-clock reading it shows,
+    in order; a day/month/year date whose order is unclear gives both readings. Only
+    readings with a time of day: a bare date cannot tell a UTC offset."""
+    if not isinstance(text, str) or not text:
+        return []
+    readings: list[datetime] = []
+    try:
+        norm = _normalize(text[:2000])
+        for m in _YMD.finditer(norm):
+            if m.group("H") is None:
+                continue
+            try:  # the clock as printed, whatever offset token follows it
+                readings.append(datetime(_year(m), *_month_day(m), _hour24(int(m.group("H")), m.group("ampm")),
+                                         int(m.group("M") or 0)))
+            except ValueError:
+                continue
+        for m in _DMY.finditer(norm):
+            if m.group("H") is None:
+                continue
+            a, b, year, hour, minute = (int(m.group(k)) for k in ("a", "b", "y", "H", "M"))
+            for day, month in {(a, b), (b, a)}:
+                try:
+                    readings.append(datetime(year, month, day, hour, minute))
+                except ValueError:  # 13/02: only one order is a date
+                    continue
+    except Exception:  # hostile text must not raise
+        return readings[:limit]
+    return readings[:limit]

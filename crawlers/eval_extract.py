@@ -4,8 +4,10 @@ DIR/*.html plus DIR/truth.jsonl, one object per page: {"file", "title", "publish
 "body"} (null where unknown; only pages whose truth field is not null count for it).
 
 - title: exact match after collapsing whitespace.
-- publish time: the extracted time, in the site's zone, equals the truth at the truth's
-  own precision (same minute for "YYYY-MM-DDTHH:MM", same day for "YYYY-MM-DD", ...).
+- publish time: the extracted time on the page's own wall clock (Article.published_local:
+  a naive truth time is what the page shows, e.g. Paris time on a French site; the site's
+  zone when the page shows no other) equals the truth at the truth's own precision (same
+  minute for "YYYY-MM-DDTHH:MM", same day for "YYYY-MM-DD", ...).
 - body: character-level F1 over the bag of non-whitespace characters (multiset
   intersection), so line breaks and indentation do not count but every character does.
 """
@@ -49,15 +51,19 @@ def char_f1(predicted: str, truth: str) -> tuple[float, float, float]:
 _PRECISION = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
-def time_matches(predicted: Any, truth: str, timezone: str = "Asia/Shanghai") -> bool:
+def time_matches(
+    predicted: Any, truth: str, timezone: str = "Asia/Shanghai", wall_clock: bool = False
+) -> bool:
     """Does the (aware) predicted datetime agree with the truth string to the minute,
-    or to the truth's coarser precision when it gives only a day, month or year?"""
+    or to the truth's coarser precision when it gives only a day, month or year?
+    The predicted time is read in `timezone`, or with `wall_clock` at its own offset
+    (it is already the page's wall clock)."""
     if predicted is None:
         return False
     m = _PRECISION.match(truth.strip())
     if not m:
         raise EvalError(f"unreadable publish_time in truth: {truth!r}")
-    local = predicted.astimezone(ZoneInfo(timezone))
+    local = predicted if wall_clock else predicted.astimezone(ZoneInfo(timezone))
     year, month, day, hour, minute, _ = m.groups()
     wanted = [int(year)]
     got = [local.year]
@@ -150,17 +156,32 @@ def evaluate(directory: str | Path, timezone: str = "Asia/Shanghai") -> Report:
                 article = None
         title = article.title if article else ""
         published = article.published_at if article else None
+        local = article.published_local if article else None
         body = article.text if article else ""
         page.got_title = title
-        page.got_time = published.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") if published else ""
+        page.got_time = _shown_time(published, local, timezone)
         if row.get("title") is not None:
             page.title_ok = " ".join(title.split()) == " ".join(str(row["title"]).split())
         if row.get("publish_time") is not None:
-            page.time_ok = time_matches(published, str(row["publish_time"]), timezone)
+            if local is not None:
+                page.time_ok = time_matches(local, str(row["publish_time"]), timezone, wall_clock=True)
+            else:
+                page.time_ok = time_matches(published, str(row["publish_time"]), timezone)
         if row.get("body") is not None:
             page.precision, page.recall, page.f1 = char_f1(body, str(row["body"]))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _shown_time(published: Any, local: Any, timezone: str) -> str:
+    """The extracted time as the page's wall clock, with its offset when that is not
+    the site zone's (a foreign site showing its own local time)."""
+    if published is None:
+        return ""
+    site = published.astimezone(ZoneInfo(timezone))
+    if local is None or local.utcoffset() == site.utcoffset():
+        return site.strftime("%Y-%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M%z")
 
 
 def _fmt(value: float | None) -> str:
@@ -180,7 +201,7 @@ def format_report(report: Report, worst: int = 8) -> str:
     lines += [
         "",
         f"pages: {s['pages']}   time: {s['seconds']} s",
-        f"标题完全匹配 title exact match: {_fmt(s['title_exact'])} over {s['title_pages']} pages with a title truth",
+        _title_line(s),
         f"发布时间准确率 publish time (same minute, or the truth's precision): {_fmt(s['time_accuracy'])} over {s['time_pages']} pages",
         f"正文字符 F1 body char F1 (bag of non-whitespace characters): {_fmt(s['body_f1'])} "
         f"(P {_fmt(s['body_precision'])}, R {_fmt(s['body_recall'])}) over {s['body_pages']} pages",
@@ -189,6 +210,15 @@ def format_report(report: Report, worst: int = 8) -> str:
     if scored and worst:
         lines.append("worst body F1: " + ", ".join(f"{p.file} {p.f1:.2f}" for p in scored[:worst]))
     return "\n".join(lines)
+
+
+def _title_line(s: dict[str, Any]) -> str:
+    if not s["title_pages"]:
+        # a rate over no pages would read as 0 or 1: say what is missing instead
+        return ("标题完全匹配 title exact match: 无法评测 not measurable "
+                "(truth.jsonl 中没有标题 / no page has a title truth)")
+    return (f"标题完全匹配 title exact match: {_fmt(s['title_exact'])} "
+            f"over {s['title_pages']} pages with a title truth")
 
 
 if __name__ == "__main__":  # python -m crawlers.eval_extract DIR

@@ -88,8 +88,7 @@ def _automatic(text: str, url: str, timezone: str) -> Article:
     except Exception as exc:  # odd trees (comments as roots, ...) must not lose the body
         log.debug("title choice failed on %s: %s", url, exc)
         title = ""
-    published = publish_time(tree, lines, title, body, timezone)
-    local = wall_clock(published, None, timezone)
+    published, local = publish_time(tree, lines, title, body, timezone)
     if published is None:
         doc = doc if doc is not None else trafilatura_doc(text, url)
         published = from_htmldate(doc_attr(doc, "date"), timezone)

@@ -4,11 +4,12 @@ to the headline (Chinese portals rarely have the meta tags), else htmldate's gue
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as fixed_offset
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crawlers.dates import find_datetimes, parse_datetime
+from crawlers.dates import find_datetimes, parse_datetime, wall_clock_readings
 from crawlers.extraction.html import body_span, meta, node_text, title_lines
 
 __all__ = ["from_htmldate", "publish_time", "wall_clock"]
@@ -24,22 +25,35 @@ _TIME_META = (
 )
 
 
-def _time_from_meta(tree: Any, timezone: str) -> datetime | None:
+def _time_from_meta(tree: Any, timezone: str) -> tuple[datetime, str] | None:
+    """(instant, the machine value as written) from meta tags, <time> or datePublished."""
     raw = meta(tree, _TIME_META)
     if raw:
         found = parse_datetime(raw, timezone)
         if found is not None:
-            return found
+            return found, raw
     for node in tree.iter("time"):
         raw = node.get("datetime") or node.get("pubdate") or node_text(node)
         found = parse_datetime(raw or "", timezone)
         if found is not None:
-            return found
+            return found, raw
     for node in tree.xpath("//*[@itemprop='datePublished']")[:3]:
-        found = parse_datetime(node.get("content") or node.get("datetime") or node_text(node), timezone)
+        raw = node.get("content") or node.get("datetime") or node_text(node)
+        found = parse_datetime(raw, timezone)
         if found is not None:
-            return found
+            return found, raw
     return None
+
+
+def _shown_for(tree: Any, instant: datetime, timezone: str) -> list[str]:
+    """The human-readable text of each <time> element whose machine value is `instant`:
+    HTML5 puts the machine value in the attribute and the clock readers see inside."""
+    shown = []
+    for node in tree.iter("time"):
+        raw = node.get("datetime")
+        if raw and parse_datetime(raw, timezone) == instant:
+            shown.append(node_text(node))
+    return shown[:3]
 
 
 _DATE_KEYWORDS = re.compile(r"发布|发表|时间|日期|来源|编辑|记者|作者|posted|published", re.I)
@@ -47,7 +61,7 @@ _DATE_NOT_PUBLISHED = re.compile(r"建立于|注册|加入|生日|版权|copyrig
 _HAS_CLOCK = re.compile(r"\d{1,2}\s*[:：时点]\s*\d{2}")
 
 
-def _time_near(lines: list[str], title: str, body: str, timezone: str) -> datetime | None:
+def _time_near(lines: list[str], title: str, body: str, timezone: str) -> tuple[datetime, str] | None:
     """Publish time from the page text. Every full date in the visible lines is a
     candidate; the byline is close under the headline or just before the body (or,
     on blogs and forums, just after it: "发表于 ..."), names itself (发布时间, 来源) and
@@ -79,7 +93,45 @@ def _time_near(lines: list[str], title: str, body: str, timezone: str) -> dateti
         score += 1.5 if len(line) <= 40 else -0.01 * (len(line) - 40)  # bylines are short lines
         if best is None or score > best[0]:
             best = (score, i, found[0])
-    return best[2] if best is not None and best[0] > -12 else None
+    return (best[2], lines[best[1]]) if best is not None and best[0] > -12 else None
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+_ENTRY_MIN_GAP = 3  # lines between entry dates: each entry has its own text, not a list of links
+
+
+def _first_entry(lines: list[str], body: str, timezone: str) -> tuple[datetime, str] | None:
+    """On a page of several dated entries (a blog's archive or front page, a list of
+    posts) the densest block is one entry's text, and the byline nearest to it is that
+    entry's date; the page as a whole was last published with its first entry. Entries
+    show up as short date lines of one template (digits masked: "由X张贴 @ #-#-# #:#:#")
+    repeated at least three times, in date order, with text between them, and the body
+    sitting among them (one just before it or just after it, others on both sides).
+    A news page's comment list comes after the body only, so it does not qualify."""
+    start, end = body_span(lines, body)
+    if start is None:
+        return None
+    end = start if end is None else end
+    groups: dict[str, list[tuple[int, datetime]]] = {}
+    for i, line in enumerate(lines):
+        if len(line) > 80 or not re.search(r"\d{4}", line):
+            continue
+        found = find_datetimes(line, timezone, limit=2)
+        if len(found) == 1:
+            groups.setdefault(_DIGIT_RUN.sub("#", line), []).append((i, found[0]))
+    best: tuple[int, datetime] | None = None
+    for entries in groups.values():
+        if len({when for _, when in entries}) < 3:
+            continue
+        index = [i for i, _ in entries]
+        times = [when for _, when in entries]
+        ordered = times == sorted(times) or times == sorted(times, reverse=True)
+        spaced = all(b - a >= _ENTRY_MIN_GAP for a, b in zip(index, index[1:], strict=False))
+        around = (any(start - 3 <= i <= start for i in index) or any(end <= i <= end + 3 for i in index))
+        among = index[0] < start and index[-1] > end
+        if ordered and spaced and around and among and (best is None or index[0] < best[0]):
+            best = entries[0]
+    return (best[1], lines[best[0]]) if best is not None else None
 
 
 def _is_midnight(value: datetime, zone: tzinfo) -> bool:
@@ -87,17 +139,35 @@ def _is_midnight(value: datetime, zone: tzinfo) -> bool:
     return local.hour == 0 and local.minute == 0 and local.second == 0
 
 
-def publish_time(tree: Any, lines: list[str], title: str, body: str, timezone: str) -> datetime | None:
-    """The publish instant (aware UTC) from the page's meta data and visible text."""
+def publish_time(
+    tree: Any, lines: list[str], title: str, body: str, timezone: str
+) -> tuple[datetime | None, datetime | None]:
+    """(publish instant in UTC, the same instant on the page's wall clock) from the
+    page's meta data and visible text."""
     zone = ZoneInfo(timezone)
-    published = _time_from_meta(tree, timezone)
-    near = _time_near(lines, title, body, timezone)
-    if published is None:
-        return near
-    if (near is not None and _is_midnight(published, zone)
-            and published.astimezone(zone).date() == near.astimezone(zone).date()):
-        return near  # the byline has the time of day the meta tag left out
-    return published
+    stated = _time_from_meta(tree, timezone)
+    near = _first_entry(lines, body, timezone) or _time_near(lines, title, body, timezone)
+    if stated is None:
+        if near is None:
+            return None, None
+        return near[0], wall_clock(near[0], None, timezone)
+    published, raw = stated
+    if near is not None and _is_midnight(published, zone):
+        day = (near[0].astimezone(zone).date() - published.astimezone(zone).date()).days
+        if day == 0:
+            return near[0], wall_clock(near[0], None, timezone)  # the byline adds the time of day
+        if abs(day) == 1:
+            # A date-only meta value one day off the date the page shows: the usual causes
+            # are a date serialized through UTC (local midnight becomes the previous day)
+            # and a CMS that records the day the item went online, not the date the text
+            # carries (a government notice dated the 27th, posted on the 28th). The date
+            # printed on the page is the one readers see and cite, so it wins; a larger
+            # gap means the page date is something else (an event) and the meta stays.
+            return near[0], wall_clock(near[0], None, timezone)
+    shown = _shown_for(tree, published, timezone)
+    if near is not None:
+        shown.append(near[1])
+    return published, wall_clock(published, raw, timezone, shown)
 
 
 def from_htmldate(value: str | None, timezone: str) -> datetime | None:
@@ -110,8 +180,46 @@ def from_htmldate(value: str | None, timezone: str) -> datetime | None:
     return published
 
 
-def wall_clock(instant: datetime | None, raw: str | None, timezone: str) -> datetime | None:
-    """The instant on the page's own wall clock (see Article.published_local)."""
+_OFFSET = re.compile(r"(?:(?P<utc>Z|GMT|UTC)|(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2}))\s*$", re.I)
+_MAX_OFFSET = timedelta(hours=14)
+
+
+def _stated_offset(raw: str | None) -> timedelta | None:
+    """The UTC offset a machine value states (zero for Z/GMT), None for a naive value."""
+    m = _OFFSET.search((raw or "").strip())
+    if m is None:
+        return None
+    if m.group("utc"):
+        return timedelta(0)
+    sign = -1 if m.group("sign") == "-" else 1
+    return sign * timedelta(hours=int(m.group("h")), minutes=int(m.group("m")))
+
+
+def wall_clock(
+    instant: datetime | None, raw: str | None, timezone: str, shown: list[str] | tuple[str, ...] = ()
+) -> datetime | None:
+    """The instant on the page's own wall clock (see Article.published_local).
+
+    A machine value with a non-zero offset states the site's clock. A naive value was
+    read in the source's zone, which stays. A UTC value (Z, +00:00) says nothing about
+    the site: many CMSs serialize in UTC; then a clock the page shows for the same
+    instant (`shown`: the <time> element's text, the byline) gives the offset, if the
+    difference is a real one (a multiple of 15 minutes, at most 14 hours)."""
     if instant is None:
         return None
-    return instant.astimezone(ZoneInfo(timezone))
+    default = instant.astimezone(ZoneInfo(timezone))
+    offset = _stated_offset(raw)
+    if offset is None or abs(offset) > _MAX_OFFSET:
+        return default
+    if offset:
+        return instant.astimezone(fixed_offset(offset))
+    utc_clock = instant.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    found: list[timedelta] = []
+    for text in shown:
+        for reading in wall_clock_readings(text):
+            delta = reading - utc_clock
+            if reading == default.replace(tzinfo=None, second=0, microsecond=0):
+                return default  # the page shows the source's own clock
+            if abs(delta) <= _MAX_OFFSET and delta % timedelta(minutes=15) == timedelta(0):
+                found.append(delta)
+    return instant.astimezone(fixed_offset(found[0])) if found else default
