@@ -19,6 +19,10 @@ _ALIASES = {
     "宁河": "宁河区", "静海": "静海区", "蓟州": "蓟州区", "蓟县": "蓟州区",
 }
 
+# Right after 天津 even the ambiguous short forms are clear: 天津北辰, 天津市和平.
+for _short in ("和平", "河东", "河西", "河北", "北辰", "南开"):
+    _ALIASES[f"天津{_short}"] = _ALIASES[f"天津市{_short}"] = f"{_short}区"
+
 PROVINCES = {
     "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市",
     "河北": "河北省", "山西": "山西省", "辽宁": "辽宁省", "吉林": "吉林省",

@@ -72,6 +72,8 @@ def test_find_district():
     assert find_district("河北省石家庄市一村庄") == "河北省"
     assert find_district("广西一地") == "广西壮族自治区"
     assert find_district("呼吁世界和平") is None
+    assert find_district("#天津北辰# 小区门口") == "北辰区"
+    assert find_district("北辰东路一商场") is None
     assert find_district("") is None
     # Traditional text after conversion
     assert find_district(to_simplified("寶坻區一名兒童走失")) == "宝坻区"
