@@ -115,3 +115,19 @@ def test_hostile_whitespace_runs_stay_fast() -> None:
     for text in ("2024-03-01 12:" + " " * 40000 + "x", "2024年3月1日 下午" + " " * 40000):
         assert find_datetimes(text, now=NOW)  # the date is still found
     assert time.perf_counter() - started < 3  # was quadratic backtracking before
+
+
+def test_wall_clock_readings_are_the_printed_clock() -> None:
+    from crawlers.dates import wall_clock_readings
+
+    # year-first: one reading, as printed, whatever offset follows
+    assert wall_clock_readings("发布时间：2024-03-01 12:00 来源") == [datetime(2024, 3, 1, 12, 0)]
+    assert wall_clock_readings("2024-03-01T12:00:00+01:00") == [datetime(2024, 3, 1, 12, 0)]
+    assert wall_clock_readings("2024年3月1日 下午3時") == [datetime(2024, 3, 1, 15, 0)]
+    # day/month order is unclear: both readings; 13/02 can only be day-first
+    assert sorted(wall_clock_readings("发表时间： 06/02/2022 - 13:48")) == [
+        datetime(2022, 2, 6, 13, 48), datetime(2022, 6, 2, 13, 48)]
+    assert wall_clock_readings("13/02/2022 09:05") == [datetime(2022, 2, 13, 9, 5)]
+    # no time of day, no reading; garbage gives nothing
+    for text in ("2022-02-06", "06/02/2022", "共3-5人", "", None, "2024-02-30 12:00"):
+        assert wall_clock_readings(text) == []  # type: ignore[arg-type]

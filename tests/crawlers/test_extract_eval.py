@@ -3,12 +3,12 @@
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from crawlers.eval_extract import EvalError, char_f1, evaluate, time_matches
+from crawlers.eval_extract import EvalError, char_f1, evaluate, format_report, time_matches
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,6 +44,30 @@ def test_time_matches_at_the_truths_precision() -> None:
     assert not time_matches(None, "2024-03-01")
     with pytest.raises(EvalError):
         time_matches(got, "yesterday")
+
+
+def test_time_matches_on_the_pages_wall_clock() -> None:
+    paris = datetime(2022, 2, 6, 13, 48, 6, tzinfo=timezone(timedelta(hours=1)))
+    assert time_matches(paris, "2022-02-06T13:48", wall_clock=True)
+    assert not time_matches(paris, "2022-02-06T20:48", wall_clock=True)
+    # without wall_clock the same instant is read in the site zone
+    assert time_matches(paris, "2022-02-06T20:48")
+
+
+def test_naive_truth_is_compared_with_the_clock_the_page_shows(tmp_path: Path) -> None:
+    paras = "".join(f"<p>{line}</p>" for line in BODY.splitlines())
+    (tmp_path / "paris.html").write_text(
+        "<html><head><meta charset='utf-8'><title>法国妇女权益报道_某台</title>"
+        "<meta property='article:published_time' content='2022-02-06T12:48:06+00:00'></head><body>"
+        "<h1>法国妇女权益报道</h1><p>发表时间：<time datetime='2022-02-06T12:48:06+00:00'>06/02/2022 - 13:48</time></p>"
+        f"<div class='content'>{paras}</div></body></html>", encoding="utf-8")
+    rows = [{"file": "paris.html", "title": None, "publish_time": "2022-02-06T13:48", "body": BODY}]
+    (tmp_path / "truth.jsonl").write_text(json.dumps(rows[0], ensure_ascii=False), encoding="utf-8")
+    report = evaluate(tmp_path)
+    assert report.pages[0].time_ok is True
+    assert report.pages[0].got_time == "2022-02-06 13:48+0100"
+    text = format_report(report)
+    assert "not measurable" in text and "title exact match: 0" not in text
 
 
 @pytest.fixture
