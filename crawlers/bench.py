@@ -21,6 +21,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -183,10 +184,11 @@ def _bare(base: str, concurrency: int) -> dict[str, Any]:
     crawler = process.create_crawler(BareSpider)
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     process.crawl(crawler)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     process.start()
     elapsed = time.perf_counter() - started
-    return {"items": items, "seconds": round(elapsed, 2), "pages_per_minute": round(items / elapsed * 60, 1)}
+    return {"items": items, "seconds": round(elapsed, 2), "pages_per_minute": round(items / elapsed * 60, 1),
+            "cpu_seconds": _cpu_since(cpu)["crawl"]}
 
 
 _BENCH_CLASSIFIER: Any = None  # loaded before the timed crawl; the context factory hands it out
@@ -266,14 +268,28 @@ def _ours(base: str, concurrency: int, workdir: Path, pages: int) -> dict[str, A
         "YUQING_BENCH_HANDOFF": str(handoff),
         "YUQING_LOG_ROOT": False,
     }
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     report = crawl(["bench_html"], overrides)
     elapsed = time.perf_counter() - started
+    cpu_used = _cpu_since(cpu)
     src = report.sources[0]
     handed_on = len(handoff.read_text(encoding="utf-8").split()) if handoff.exists() else 0
     return {"items": src.items_scraped, "stored": src.stored, "duplicates": src.duplicates, "handed_on": handed_on,
             "errors": src.errors, "classify_ms": src.classify_ms, "classifier": model_note,
-            "seconds": round(elapsed, 2), "pages_per_minute": round(src.items_scraped / elapsed * 60, 1)}
+            "seconds": round(elapsed, 2), "pages_per_minute": round(src.items_scraped / elapsed * 60, 1),
+            "cpu_seconds": cpu_used["crawl"], "worker_cpu_seconds": cpu_used["children"]}
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process and of its finished children."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def _cpu_since(start: tuple[float, float]) -> dict[str, float]:
+    # children: the pipeline's worker process (joined when the crawl closes)
+    now = _cpu_seconds()
+    return {"crawl": round(now[0] - start[0], 2), "children": round(now[1] - start[1], 2)}
 
 
 def _child(args: list[str]) -> dict[str, Any]:
@@ -311,6 +327,8 @@ def run(pages: int = 2000, concurrency: int = 16) -> dict[str, Any]:
           f"errors {ours['errors']}, "
           f"classifier time {ours['classify_ms'] / 1000:.1f} s; "
           f"{ours['classifier']})")
+    print(f"CPU seconds: bare {bare['cpu_seconds']}; ours: crawl process "
+          f"{ours['cpu_seconds']}, pipeline worker process {ours['worker_cpu_seconds']}")
     print(f"ratio ours / bare = {ratio:.2f} (target >= 0.8)")
     return result
 

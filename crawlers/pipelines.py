@@ -229,6 +229,7 @@ class ClassifyStorePipeline:
         if worker is None:
             return None
         done: Deferred = Deferred()
+        started = time.monotonic()
 
         def check() -> None:
             try:
@@ -238,6 +239,9 @@ class ClassifyStorePipeline:
                 waiting.stop()
                 self.worker = None
                 release(worker, self.key)
+                wait_ms = int((time.monotonic() - started) * 1000)
+                self.crawler.stats.set_value("yuqing/close_wait_ms", wait_ms)
+                log.info("waited %d ms at close for the store worker", wait_ms)
             except Exception as exc:
                 if waiting.running:
                     waiting.stop()
