@@ -24,6 +24,7 @@ from crawlers.extraction.body import (
     trafilatura_doc,
 )
 from crawlers.extraction.decoding import decode_html, detect_encoding
+from crawlers.extraction.entries import find_entries, first_entry_text
 from crawlers.extraction.html import meta, parse_tree, squash, visible_lines
 from crawlers.extraction.published import from_htmldate, publish_time, wall_clock
 from crawlers.extraction.selectors import with_selectors
@@ -88,7 +89,11 @@ def _automatic(text: str, url: str, timezone: str) -> Article:
     except Exception as exc:  # odd trees (comments as roots, ...) must not lose the body
         log.debug("title choice failed on %s: %s", url, exc)
         title = ""
-    published, local = publish_time(tree, lines, title, body, timezone)
+    entries = find_entries(lines, body, timezone)
+    published, local = publish_time(tree, lines, title, body, timezone, entries)
+    if entries is not None:
+        # the page stands for its first entry: its text goes with its date
+        body = first_entry_text(lines, entries) or body
     if published is None:
         doc = doc if doc is not None else trafilatura_doc(text, url)
         published = from_htmldate(doc_attr(doc, "date"), timezone)

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawlers.dates import find_datetimes, parse_datetime, wall_clock_readings
+from crawlers.extraction.entries import Entries
 from crawlers.extraction.html import body_span, meta, node_text, title_lines
 
 __all__ = ["from_htmldate", "publish_time", "wall_clock"]
@@ -96,57 +97,21 @@ def _time_near(lines: list[str], title: str, body: str, timezone: str) -> tuple[
     return (best[2], lines[best[1]]) if best is not None and best[0] > -12 else None
 
 
-_DIGIT_RUN = re.compile(r"\d+")
-_ENTRY_MIN_GAP = 3  # lines between entry dates: each entry has its own text, not a list of links
-
-
-def _first_entry(lines: list[str], body: str, timezone: str) -> tuple[datetime, str] | None:
-    """On a page of several dated entries (a blog's archive or front page, a list of
-    posts) the densest block is one entry's text, and the byline nearest to it is that
-    entry's date; the page as a whole was last published with its first entry. Entries
-    show up as short date lines of one template (digits masked: "由X张贴 @ #-#-# #:#:#")
-    repeated at least three times, in date order, with text between them, and the body
-    sitting among them (one just before it or just after it, others on both sides).
-    A news page's comment list comes after the body only, so it does not qualify."""
-    start, end = body_span(lines, body)
-    if start is None:
-        return None
-    end = start if end is None else end
-    groups: dict[str, list[tuple[int, datetime]]] = {}
-    for i, line in enumerate(lines):
-        if len(line) > 80 or not re.search(r"\d{4}", line):
-            continue
-        found = find_datetimes(line, timezone, limit=2)
-        if len(found) == 1:
-            groups.setdefault(_DIGIT_RUN.sub("#", line), []).append((i, found[0]))
-    best: tuple[int, datetime] | None = None
-    for entries in groups.values():
-        if len({when for _, when in entries}) < 3:
-            continue
-        index = [i for i, _ in entries]
-        times = [when for _, when in entries]
-        ordered = times == sorted(times) or times == sorted(times, reverse=True)
-        spaced = all(b - a >= _ENTRY_MIN_GAP for a, b in zip(index, index[1:], strict=False))
-        around = (any(start - 3 <= i <= start for i in index) or any(end <= i <= end + 3 for i in index))
-        among = index[0] < start and index[-1] > end
-        if ordered and spaced and around and among and (best is None or index[0] < best[0]):
-            best = entries[0]
-    return (best[1], lines[best[0]]) if best is not None else None
-
-
 def _is_midnight(value: datetime, zone: tzinfo) -> bool:
     local = value.astimezone(zone)
     return local.hour == 0 and local.minute == 0 and local.second == 0
 
 
 def publish_time(
-    tree: Any, lines: list[str], title: str, body: str, timezone: str
+    tree: Any, lines: list[str], title: str, body: str, timezone: str, entries: Entries | None = None
 ) -> tuple[datetime | None, datetime | None]:
     """(publish instant in UTC, the same instant on the page's wall clock) from the
-    page's meta data and visible text."""
+    page's meta data and visible text; on a page of several entries (`entries`) the
+    first entry's date stands for the page's byline."""
     zone = ZoneInfo(timezone)
     stated = _time_from_meta(tree, timezone)
-    near = _first_entry(lines, body, timezone) or _time_near(lines, title, body, timezone)
+    near = ((entries.first_date, lines[entries.first_line]) if entries is not None
+            else _time_near(lines, title, body, timezone))
     if stated is None:
         if near is None:
             return None, None

@@ -141,12 +141,13 @@ ENTRY_TEXT = [
 ]
 
 
-def blog(times: list[str], long_entry: int) -> str:
+def blog(times: list[str], long_entry: int, headed: bool = True) -> str:
     entries = []
     for n, (when, text) in enumerate(zip(times, ENTRY_TEXT, strict=True)):
         body = "".join(f"<p>{text}</p>" for _ in range(4 if n == long_entry else 1))
-        entries.append(f"<div class='entry'><div class='stamp'>{when}</div><h3>第{n + 1}篇</h3>"
-                       f"<div class='text'>{body}</div><div>由海姑娘张贴 @ {when} (12{n})</div></div>")
+        stamp = f"<div class='stamp'>{when}</div>" if headed else ""
+        entries.append(f"<div class='entry'><h3>第{n + 1}篇日志的标题</h3>{stamp}<div class='text'>{body}</div>"
+                       f"<div>[打印]</div><div>由海姑娘张贴 @ {when} (12{n})</div></div>")
     return ("<html><head><meta charset='utf-8'><title>海姑娘的博客</title></head><body>"
             "<h1>海姑娘</h1><div class='archive'>" + "".join(entries) + "</div>"
             "<div>Copyright © 2005 example.com</div></body></html>")
@@ -155,8 +156,18 @@ def blog(times: list[str], long_entry: int) -> str:
 def test_blog_archive_page_is_dated_by_its_first_entry() -> None:
     times = ["2005-06-14 03:25:55", "2005-06-13 15:00:14", "2005-06-10 05:53:20"]
     art = extract_article(blog(times, long_entry=1), "")
-    assert ENTRY_TEXT[1] in art.text  # the densest entry is the body ...
-    assert clock(art.published_local) == ("2005-06-14 03:25", timedelta(hours=8))  # ... the page is the first
+    # the densest block is the second entry, but the page stands for its first: date and text
+    assert clock(art.published_local) == ("2005-06-14 03:25", timedelta(hours=8))
+    assert art.text == ENTRY_TEXT[0]
+
+
+def test_footer_dated_entries_date_the_page_but_keep_the_dense_text() -> None:
+    # "posted @ date" after each entry: where the first entry's text starts is unclear
+    times = ["2005-06-14 03:25:55", "2005-06-13 15:00:14", "2005-06-10 05:53:20"]
+    art = extract_article(blog(times, long_entry=2, headed=False), "")
+    assert clock(art.published_local) == ("2005-06-14 03:25", timedelta(hours=8))
+    # the text between the first two "posted" lines is the second entry: not taken
+    assert ENTRY_TEXT[2] in art.text and ENTRY_TEXT[1] not in art.text
 
 
 def test_entries_out_of_date_order_are_no_archive() -> None:
