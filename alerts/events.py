@@ -1,5 +1,11 @@
 """Group items about the same incident into one event (store.Event).
 
+Two ways to join an event: a copy (repost, quote, Traditional-script copy) shares most
+of its text with an item of the event; a rephrased report of the same incident shares
+its particulars (district, ages, numbers, victims, places, rarer keywords: see
+alerts.incident). The first is measured on character shingles as below, the second
+by `incident_score`.
+
 Texts are normalized (Traditional -> Simplified, no URLs/@mentions/#topics#/punctuation)
 and cut into character shingles. A new item joins the open event, of the same category
 and within `window_days`, whose items share the most shingles with it: similarity is the
@@ -26,6 +32,7 @@ import opencc
 
 from store import Event, Item, ItemQuery, Store, utcnow
 
+from .incident import SAME_INCIDENT_THRESHOLD, Profile, incident_score, profile
 from .labels import effective_labels, item_time
 from .text import clean_line
 
@@ -90,6 +97,12 @@ def _keyword_text(item: Item) -> str:
 class _Member:
     event_id: str
     sig: frozenset[str]
+    prof: Profile
+
+
+def _word_keys(prof: Profile) -> list[str]:
+    # Words share the inverted index with shingles; the prefix keeps the two apart.
+    return ["w\x00" + w for w in prof.words]
 
 
 @dataclass
@@ -110,6 +123,7 @@ class EventGrouper:
         *,
         window_days: float = 7,
         threshold: float = 0.5,
+        incident_threshold: float = SAME_INCIDENT_THRESHOLD,
         shingle_size: int = 3,
         text_chars: int = 400,
         max_events: int = 5000,
@@ -119,6 +133,8 @@ class EventGrouper:
     ):
         self.store, self.window = store, timedelta(days=window_days)
         self.threshold, self.k, self.text_chars = threshold, shingle_size, text_chars
+        self.incident_threshold = incident_threshold
+        self._profiles: dict[str, Profile] = {}  # item id -> profile, reused across runs
         self.max_events, self.items_per_event = max_events, items_per_event
         self.max_pages = max_pages
         self.clock = clock or utcnow
@@ -134,14 +150,13 @@ class EventGrouper:
         assigned: dict[str, list[str]] = defaultdict(list)
         for item in sorted(todo, key=item_time):
             state = self._follow_original(item, states) or self._best_match(item, states, members, index)
-            sig = shingles(_signature(item, self.text_chars), self.k)
             if state is None:
                 state = self._new_event(item)
                 states[state.event.id] = state
             self._add(state, item)
             item.event_id = state.event.id
             assigned[state.event.id].append(item.id)
-            self._index(_Member(state.event.id, sig), members, index)
+            self._index(self._member(state.event.id, item), members, index)
         dirty = [s for s in states.values() if s.dirty]
         for s in dirty:
             s.event.keywords = top_keywords(s.texts)
@@ -188,8 +203,7 @@ class EventGrouper:
                     continue
                 loaded[state.event.id] += 1
                 state.texts.append(_keyword_text(item))
-                self._index(_Member(state.event.id, shingles(_signature(item, self.text_chars), self.k)),
-                            members, index)
+                self._index(self._member(state.event.id, item), members, index)
             cursor = page.next_cursor
             if not cursor or not page.items:
                 break
@@ -201,11 +215,26 @@ class EventGrouper:
                                                  sort=[("published_at", "asc")]))
         return _State(event, [_keyword_text(i) for i in page.items]), page.items
 
+    def _profile(self, item: Item) -> Profile:
+        prof = self._profiles.get(item.id)
+        if prof is None:
+            if len(self._profiles) >= 50_000:  # bounded memory in a long-running service
+                self._profiles.clear()
+            prof = profile(item.title or "", item.text or "", item_time(item), item.district)
+            self._profiles[item.id] = prof
+        return prof
+
+    def _member(self, event_id: str, item: Item) -> _Member:
+        return _Member(event_id, shingles(_signature(item, self.text_chars), self.k), self._profile(item))
+
     @staticmethod
     def _index(member: _Member, members: list[_Member], index: dict[str, list[int]]) -> None:
         members.append(member)
+        pos = len(members) - 1
         for s in member.sig:
-            index[s].append(len(members) - 1)
+            index[s].append(pos)
+        for key in _word_keys(member.prof):
+            index[key].append(pos)
 
     def _follow_original(self, item: Item, states: dict[str, _State]) -> _State | None:
         """A near copy joins its original's event."""
@@ -224,14 +253,20 @@ class EventGrouper:
     def _best_match(self, item: Item, states: dict[str, _State], members: list[_Member],
                     index: dict[str, list[int]]) -> _State | None:
         sig = shingles(_signature(item, self.text_chars), self.k)
-        if not sig:
+        prof = self._profile(item)
+        if not sig and not prof.words:
             return None
         hits: Counter[int] = Counter()
-        limit = max(50, len(members) // 5)  # shingles shared by very many texts say little
+        word_hits: Counter[int] = Counter()
+        limit = max(50, len(members) // 5)  # keys shared by very many texts say little
         for s in sig:
             postings = index.get(s, ())
             if len(postings) <= limit:
                 hits.update(postings)
+        for key in _word_keys(prof):
+            postings = index.get(key, ())
+            if len(postings) <= limit:
+                word_hits.update(postings)
         category, when = effective_labels(item)["category"], item_time(item)
         # idf weights: boilerplate shared by many texts ("警方通报", "相关部门已介入") counts
         # less than the names, places and details that tell one incident from another.
@@ -241,14 +276,21 @@ class EventGrouper:
         def weight(s: str) -> float:
             return idf[s] if s in idf else 1.0 + math.log((n + 1) / (len(index.get(s, ())) + 1))
 
-        best, best_score = None, self.threshold
-        for pos, _count in hits.most_common(200):
+        # Candidates: the members sharing most shingles (copies) and most words (rephrasings).
+        candidates = dict.fromkeys(
+            [pos for pos, _ in hits.most_common(200)] + [pos for pos, _ in word_hits.most_common(100)])
+        best, best_score = None, 0.0
+        for pos in candidates:
             member = members[pos]
             state = states.get(member.event_id)
             if state is None or not self._compatible(state.event, category, when):
                 continue
             score = similarity(sig, member.sig, weight=weight)
-            if score >= best_score:
+            if score < self.threshold:
+                # Not a copy: a rephrased report of the same incident, unless particulars conflict.
+                rephrased = incident_score(prof, member.prof)  # 0 when particulars conflict
+                score = rephrased if rephrased >= self.incident_threshold else 0.0
+            if score > best_score:
                 best, best_score = state, score
         return best
 

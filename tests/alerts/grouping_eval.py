@@ -83,8 +83,10 @@ def per_pair(tmp_dir: str, **grouper_kw) -> tuple[Counts, list[str]]:
     return counts, wrong
 
 
-def corpus(tmp_dir: str, batch: int = 10, **grouper_kw) -> Counts:
-    """All reports in one store; incidents are identified by the first report's title."""
+def corpus(tmp_dir: str, batch: int = 10, wrong: list[str] | None = None, **grouper_kw) -> Counts:
+    """All reports in one store; incidents are identified by the first report's title.
+
+    Pairs judged wrongly are appended to `wrong` when given."""
     incident_of: dict[str, int] = {}
     items: list[tuple[Item, int]] = []
     for n, pair in enumerate(SAME):
@@ -110,6 +112,8 @@ def corpus(tmp_dir: str, batch: int = 10, **grouper_kw) -> Counts:
     counts = Counts()
     for (x, ix), (y, iy) in itertools.combinations(items, 2):
         counts.add(ix == iy, x.event_id == y.event_id)
+        if wrong is not None and (ix == iy) != (x.event_id == y.event_id):
+            wrong.append(f"{'SAME' if ix == iy else 'DIFF'}: {x.title} | {y.title}")
     return counts
 
 
@@ -119,7 +123,10 @@ def main() -> None:
         print(f"labeled pairs ({len(SAME)} same, {len(DIFFERENT)} different): {counts}")
         for line in wrong:
             print("  wrong", line)
-        print(f"corpus, all report pairs: {corpus(tmp)}")
+        wrong = []
+        print(f"corpus, all report pairs: {corpus(tmp, wrong=wrong)}")
+        for line in wrong:
+            print("  wrong", line)
 
 
 if __name__ == "__main__":
