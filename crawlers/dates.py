@@ -309,7 +309,7 @@ def find_datetimes(
 # uses them, where the caller checks each reading against a known instant.
 _DMY = re.compile(
     r"(?<![\d/.-])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d/])"
-    r"(?:\s*+(?:[-,à@]|at|um)?\s*+(?P<H>\d{1,2})\s*+[:hH]\s*+(?P<M>\d{2}))?"
+    r"(?:\s*+(?:[-,à@]|at|um)?\s*+(?P<H>\d{1,2})\s*+[:hH]\s*+(?P<M>\d{2})(?:\s*+(?P<ampm>[AaPp][Mm]))?)?"
 )
 
 
@@ -333,7 +333,8 @@ def wall_clock_readings(text: str, limit: int = 6) -> list[datetime]:
         for m in _DMY.finditer(norm):
             if m.group("H") is None:
                 continue
-            a, b, year, hour, minute = (int(m.group(k)) for k in ("a", "b", "y", "H", "M"))
+            a, b, year, minute = (int(m.group(k)) for k in ("a", "b", "y", "M"))
+            hour = _hour24(int(m.group("H")), m.group("ampm"))
             for day, month in {(a, b), (b, a)}:
                 try:
                     readings.append(datetime(year, month, day, hour, minute))

@@ -62,7 +62,7 @@ _DATE_NOT_PUBLISHED = re.compile(r"建立于|注册|加入|生日|版权|copyrig
 _HAS_CLOCK = re.compile(r"\d{1,2}\s*[:：时点]\s*\d{2}")
 
 
-def _time_near(lines: list[str], title: str, body: str, timezone: str) -> tuple[datetime, str] | None:
+def _time_near(lines: list[str], title: str, body: str, timezone: str) -> tuple[datetime, int] | None:
     """Publish time from the page text. Every full date in the visible lines is a
     candidate; the byline is close under the headline or just before the body (or,
     on blogs and forums, just after it: "发表于 ..."), names itself (发布时间, 来源) and
@@ -94,7 +94,13 @@ def _time_near(lines: list[str], title: str, body: str, timezone: str) -> tuple[
         score += 1.5 if len(line) <= 40 else -0.01 * (len(line) - 40)  # bylines are short lines
         if best is None or score > best[0]:
             best = (score, i, found[0])
-    return (best[2], lines[best[1]]) if best is not None and best[0] > -12 else None
+    return (best[2], best[1]) if best is not None and best[0] > -12 else None
+
+
+def _inside(index: int, lines: list[str], body: str) -> bool:
+    """Is visible line `index` part of the body text (not a byline above or below it)?"""
+    start, end = body_span(lines, body)
+    return start is not None and end is not None and start < index < end
 
 
 def _is_midnight(value: datetime, zone: tzinfo) -> bool:
@@ -110,7 +116,7 @@ def publish_time(
     first entry's date stands for the page's byline."""
     zone = ZoneInfo(timezone)
     stated = _time_from_meta(tree, timezone)
-    near = ((entries.first_date, lines[entries.first_line]) if entries is not None
+    near = ((entries.first_date, entries.first_line) if entries is not None
             else _time_near(lines, title, body, timezone))
     if stated is None:
         if near is None:
@@ -121,17 +127,18 @@ def publish_time(
         day = (near[0].astimezone(zone).date() - published.astimezone(zone).date()).days
         if day == 0:
             return near[0], wall_clock(near[0], None, timezone)  # the byline adds the time of day
-        if abs(day) == 1:
+        if abs(day) == 1 and not _inside(near[1], lines, body):
             # A date-only meta value one day off the date the page shows: the usual causes
             # are a date serialized through UTC (local midnight becomes the previous day)
             # and a CMS that records the day the item went online, not the date the text
             # carries (a government notice dated the 27th, posted on the 28th). The date
             # printed on the page is the one readers see and cite, so it wins; a larger
-            # gap means the page date is something else (an event) and the meta stays.
+            # gap, or a date inside the text (an event of the day before), means the
+            # page date is something else and the meta stays.
             return near[0], wall_clock(near[0], None, timezone)
     shown = _shown_for(tree, published, timezone)
     if near is not None:
-        shown.append(near[1])
+        shown.append(lines[near[1]])
     return published, wall_clock(published, raw, timezone, shown)
 
 

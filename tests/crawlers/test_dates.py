@@ -128,6 +128,8 @@ def test_wall_clock_readings_are_the_printed_clock() -> None:
     assert sorted(wall_clock_readings("发表时间： 06/02/2022 - 13:48")) == [
         datetime(2022, 2, 6, 13, 48), datetime(2022, 6, 2, 13, 48)]
     assert wall_clock_readings("13/02/2022 09:05") == [datetime(2022, 2, 13, 9, 5)]
+    assert wall_clock_readings("02/13/2022 1:48 PM") == [datetime(2022, 2, 13, 13, 48)]
+    assert wall_clock_readings("02/13/2022 12:05 am") == [datetime(2022, 2, 13, 0, 5)]
     # no time of day, no reading; garbage gives nothing
     for text in ("2022-02-06", "06/02/2022", "共3-5人", "", None, "2024-02-30 12:00"):
         assert wall_clock_readings(text) == []  # type: ignore[arg-type]

@@ -44,15 +44,14 @@ def test_utc_meta_with_a_shown_foreign_clock_keeps_that_clock() -> None:
 
 
 def test_month_first_clock_is_read_the_way_that_fits_the_instant() -> None:
+    # an American site: 02/06 is February 6 only if the offset works out (-05:00)
     html = page(head=meta_time("2022-02-06T18:48:00Z"),
                 byline='<time datetime="2022-02-06T18:48:00Z">02/06/2022 1:48 PM</time>')
-    art = extract_article(html, "")
-    # "1:48 PM" is not a 24-hour reading we take; 02/06 13:48 would need the PM: no offset
-    # is proven, so the site zone stays rather than a guess.
-    assert clock(art.published_local) == ("2022-02-07 02:48", timedelta(hours=8))
-    html = page(head=meta_time("2022-02-06T18:48:00Z"),
-                byline='<time datetime="2022-02-06T18:48:00Z">02/06/2022 13:48</time>')
     assert clock(extract_article(html, "").published_local) == ("2022-02-06 13:48", timedelta(hours=-5))
+    # a clock more than 14 hours off the instant is no time zone: the site zone stays
+    html = page(head=meta_time("2022-02-06T18:48:00Z"),
+                byline='<time datetime="2022-02-06T18:48:00Z">02/06/2022 1:48 AM</time>')
+    assert clock(extract_article(html, "").published_local) == ("2022-02-07 02:48", timedelta(hours=8))
 
 
 def test_stated_non_utc_offset_is_the_wall_clock() -> None:
@@ -125,6 +124,12 @@ def test_date_only_meta_far_from_the_page_date_stays() -> None:
     # two days apart: the page date is something else (an event), the meta is the publish date
     html = page(head=pubdate("2022-01-29"), byline="发布时间：2022-01-27 09:30")
     assert clock(extract_article(html, "").published_local) == ("2022-01-29 00:00", timedelta(hours=8))
+
+
+def test_event_date_inside_the_text_does_not_overrule_a_date_only_meta() -> None:
+    html = page(head=pubdate("2024-03-02"), byline="来源：某某日报").replace(
+        f"<p>{PARAS[1]}</p>", f"<p>2024年3月1日晚，{PARAS[1]}</p>")
+    assert clock(extract_article(html, "").published_local) == ("2024-03-02 00:00", timedelta(hours=8))
 
 
 def test_meta_with_a_time_of_day_is_not_overruled_by_a_date_a_day_off() -> None:
