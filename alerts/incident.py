@@ -87,10 +87,11 @@ _PLACES = {
 }
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUM = re.compile(r"[零一二两三四五六七八九十]{1,3}(?=[岁名个人万元位起天年月])")
+_CN_NUM = re.compile(r"[零一二两三四五六七八九十]{1,3}(?=[余多]?[岁名个人万元位起天年月])")
 _AGE = re.compile(r"(\d{1,3})\s*(?:周岁|岁)")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:余|多)?\s*(名|个|人|万|元|米|次|所|家|天|小时|年)")
-_GRADE = re.compile(r"初[一二三]|高[一二三]|[一二三四五六]年级|大[一二三四]")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:余|多)?\s*(名|个|人|位|万|元|米|次|所|家|天|小时|年)")
+_HEADCOUNT = {"个": "名", "人": "名", "位": "名"}  # 8名学生 = 八个孩子
+_GRADE = re.compile(r"初[一二三]|高[一二三]|[1-6]年级|大[一二三四]")  # after arabic_numbers
 _INSTITUTION = re.compile(r"第[一二三四五六七八九十\d]{1,3}(?:中学|小学|幼儿园|医院|人民医院)")
 _WORD_LIMIT = 80
 # The vocabulary of official responses comes with almost every report of any incident
@@ -187,7 +188,8 @@ def profile(title: str, text: str, when: datetime | None = None,
         districts=frozenset(districts),
         ages=frozenset(int(a) for a in _AGE.findall(body) if int(a) < 120),
         # "1名" is how Chinese says "a": only larger numbers are particulars.
-        numbers=frozenset(f"{float(n):g}{unit}" for n, unit in _NUMBER.findall(body) if float(n) != 1),
+        numbers=frozenset(f"{float(n):g}{_HEADCOUNT.get(unit, unit)}"
+                          for n, unit in _NUMBER.findall(body) if float(n) != 1),
         victims=_classes(body, _VICTIMS),
         actors=_classes(body, _ACTORS),
         places=_classes(body, _PLACES),
