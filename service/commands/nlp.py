@@ -164,7 +164,7 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
     if not metas:
         print(f"{settings.model_path} 中还没有模型（运行 yuqing train）")
         return 0
-    print(f"{'':2}{'版本':<28}{'创建时间':<27}{'训练':>6}{'留出':>6}  相关F1  类别F1  风险>=2 F1")
+    print(f"{'':2}{'版本':<28}{'创建时间(UTC)':<18}{'训练':>4}{'留出':>4}  相关F1  类别F1  风险≥2 F1")
     for m in metas:
         o = m.get("metrics", {}).get("overall", {})
         c = m.get("counts", {})
