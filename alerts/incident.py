@@ -35,6 +35,12 @@ from nlp.tokens import tokenize
 # merge only costs a second one. At 0.30: precision 1.0, recall 28/32 on the pairs.
 SAME_INCIDENT_THRESHOLD = 0.30
 
+MIN_WORDS = 6  # content words each report needs before it can be matched by particulars
+# Keyword cosine needed when no district/age/grade/institution is shared. Set on the
+# labeled training corpus (nlp/data/labeled, tests/alerts/eval_grouping.py): at 0.45
+# opinion posts on one topic ("彩礼", "家暴劝和") merged; at 0.6 what merges there is
+# mostly one incident (a rumor and its refutation); the labeled pairs are unchanged.
+UNANCHORED_KEYWORDS = 0.6
 LEAD_CHARS = 160  # the lead carries who/where/what; later paragraphs drift to comment
 
 # Synonyms -> one class, so "男童" and "男孩" or "继母" and "后妈" agree.
@@ -233,11 +239,26 @@ def entity_score(a: Profile, b: Profile) -> float:
     return min(score, 1.0)
 
 
+def anchored(a: Profile, b: Profile) -> bool:
+    """Both name the same district, age, grade or numbered institution (numbers such
+    as "21名" recur across unrelated reports, so they add to the score but anchor nothing)."""
+    return bool(a.districts & b.districts or a.ages & b.ages
+                or a.grades & b.grades or a.institutions & b.institutions)
+
+
 def incident_score(a: Profile, b: Profile) -> float:
-    """0..1, higher = more likely the same incident; 0 when particulars conflict."""
-    if conflicts(a, b):
+    """0..1, higher = more likely the same incident; 0 when particulars conflict.
+
+    Short opinion posts ("家暴还劝和的亲戚最可怕") name no incident at all: without
+    enough words on both sides there is nothing to match. Without a shared anchor
+    (district, age...) only a strong keyword match counts.
+    """
+    if conflicts(a, b) or min(len(a.words), len(b.words)) < MIN_WORDS:
         return 0.0
-    score = 0.6 * keyword_similarity(a, b) + 0.4 * entity_score(a, b)
+    keywords = keyword_similarity(a, b)
+    if not anchored(a, b) and keywords < UNANCHORED_KEYWORDS:
+        return 0.0
+    score = 0.6 * keywords + 0.4 * entity_score(a, b)
     if a.when and b.when:
         # Follow-up reports come within days; the further apart, the more evidence needed.
         days = abs((a.when - b.when).total_seconds()) / 86400
