@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from nlp.data import CATEGORIES
+from nlp.data import CATEGORIES, load_labeled
 from nlp.model import Classifier, Prediction
 
 TARGETS = {
@@ -171,3 +172,8 @@ def format_report(report: dict[str, Any]) -> str:
             f"{h['category_macro_f1']:.3f}  risk>=2 F1 {h['risk_ge2_f1']:.3f}"
         )
     return "\n".join(lines)
+
+
+def evaluate_file(classifier: Classifier, path: str | Path) -> dict[str, Any]:
+    """evaluate() on a labeled JSONL file (validated; LabeledDataError names bad lines)."""
+    return evaluate(classifier, load_labeled([path]))
