@@ -61,6 +61,15 @@ class Digest:
         return paths
 
 
+ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Macau": "澳门时间",
+              "Asia/Taipei": "台北时间", "UTC": "协调世界时"}
+
+
+def zone_name(tz: str) -> str:
+    """How the digest names its time zone to readers ("北京时间", not "Asia/Shanghai")."""
+    return ZONE_NAMES.get(tz, tz)
+
+
 def previous_local_day(tz: str = "Asia/Shanghai", now: datetime | None = None) -> date:
     return ((now or utcnow()).astimezone(ZoneInfo(tz)) - timedelta(days=1)).date()
 
@@ -139,7 +148,7 @@ class _Links:
 
 def render_text(d: DigestData, links: _Links, tz: str) -> str:
     zone = ZoneInfo(tz)
-    out = [f"舆情哨兵每日简报（{d.day.isoformat()}，{tz}）", ""]
+    out = [f"舆情哨兵每日简报（{d.day.isoformat()}，{zone_name(tz)}）", ""]
     out.append(f"一、信息概况：采集 {d.items_total} 条，其中涉妇女儿童相关 {d.items_relevant} 条。")
     if d.by_category:
         out.append("  按类别：" + "；".join(f"{category_name(k)} {n}" for k, n in d.by_category))

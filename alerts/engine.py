@@ -23,6 +23,17 @@ log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system"
 
 
+def _share_rule_names(notifier: object, names: dict[str, str]) -> None:
+    """Give channels that show rules (email) the rules' Chinese descriptions: duty
+    officers read "风险等级≥预警的相关信息", not "high_risk_item"."""
+    for channel in getattr(notifier, "channels", ()):
+        _share_rule_names(channel, names)
+    known = getattr(notifier, "rule_names", None)
+    if isinstance(known, dict):
+        for name, label in names.items():
+            known.setdefault(name, label)
+
+
 class AlertEngine:
     def __init__(
         self,
@@ -34,6 +45,9 @@ class AlertEngine:
     ):
         self.store, self.notifier = store, notifier
         self.clock = clock or utcnow
+        rules = list(rules)
+        if notifier is not None:
+            _share_rule_names(notifier, {r.name: r.description or r.name for r in rules})
         active = [r for r in rules if r.enabled]
         self.item_rules = [r for r in active if isinstance(r, ItemRule)]
         self.window_rules = [r for r in active if isinstance(r, WindowRule)]
@@ -173,7 +187,7 @@ class AlertEngine:
             if alert.id in delivered:
                 try:
                     self.store.update_alert(alert.id, {"notified": True}, actor=SYSTEM_ACTOR,
-                                            note="已通知 / notified")
+                                            note="已通知")
                     alert.notified = True
                 except Exception:
                     log.exception("could not mark alert %s notified", alert.id)

@@ -8,6 +8,7 @@ imports the service's settings.
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -46,15 +47,15 @@ def check_address(address: str) -> str:
     """A single bare address (name@domain). Rejects anything that could smuggle headers."""
     address = (address or "").strip()
     if not address or any(c in address for c in "\r\n,;<>\"") or any(c.isspace() for c in address):
-        raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r}")
+        raise MailError(f"邮箱地址无效：{address!r}（只写一个“名称@域名”形式的地址）")
     local, sep, domain = address.rpartition("@")
     # "localhost" is a valid mail domain on an intranet relay, so no dot is required.
     if not sep or not local or not domain or domain.startswith(".") or domain.endswith("."):
-        raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r} (expected name@domain)")
+        raise MailError(f"邮箱地址无效：{address!r}（应为“名称@域名”的形式）")
     try:
         Address(addr_spec=address)
-    except (ValueError, IndexError) as exc:
-        raise MailError(f"邮箱地址无效 / invalid e-mail address: {address!r} ({exc})") from None
+    except (ValueError, IndexError):
+        raise MailError(f"邮箱地址无效：{address!r}（格式不正确）") from None
     return address
 
 
@@ -85,31 +86,38 @@ class Mailer:
 
     def send(self, recipients: list[str], subject: str, text: str, html: str | None = None) -> SentMail:
         if not recipients:
-            raise MailError("没有收件人 / no recipients given (set alerts.digest_to / notify_to or --to)")
+            raise MailError("没有收件人：请在配置 alerts.digest_to / alerts.notify_to 中设置，或用 --to 指定")
         msg = build_message(self.config.sender, recipients, subject, text, html)
         to = [check_address(r) for r in recipients]
         try:
             with self._connect() as smtp:
                 refused = smtp.send_message(msg, to_addrs=to)
+        # The server's own reply (code and text) is quoted after a Chinese explanation:
+        # it is what the mail administrator needs and cannot be translated reliably.
         except smtplib.SMTPRecipientsRefused as exc:
-            reasons = "; ".join(f"{r}: {c} {m.decode('utf-8', 'replace') if isinstance(m, bytes) else m}"
-                                for r, (c, m) in exc.recipients.items())
-            raise MailError(f"邮件服务器 {self.where} 拒收所有收件人 / refused all recipients: {reasons}") from None
+            reasons = "；".join(f"{r}（{c} {_decode(m)}）" for r, (c, m) in exc.recipients.items())
+            raise MailError(f"邮件服务器 {self.where} 拒收全部收件人：{reasons}") from None
         except smtplib.SMTPAuthenticationError as exc:
-            raise MailError(f"邮件服务器 {self.where} 登录失败 / login refused: {exc.smtp_code} {_decode(exc.smtp_error)}") from None
+            raise MailError(f"邮件服务器 {self.where} 登录失败，请核对用户名和密码（服务器答复：{exc.smtp_code} "
+                            f"{_decode(exc.smtp_error)}）") from None
         except smtplib.SMTPResponseException as exc:
-            raise MailError(f"邮件服务器 {self.where} 拒绝 / refused: {exc.smtp_code} {_decode(exc.smtp_error)}") from None
+            raise MailError(f"邮件服务器 {self.where} 拒绝发送（服务器答复：{exc.smtp_code} "
+                            f"{_decode(exc.smtp_error)}）") from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise MailError(f"邮件服务器 {self.where} {_unsupported(str(exc))}") from None
+        except smtplib.SMTPServerDisconnected:
+            raise MailError(f"邮件服务器 {self.where} 意外断开了连接，请稍后重试") from None
         except smtplib.SMTPException as exc:
-            raise MailError(f"邮件服务器 {self.where} 出错 / SMTP error: {exc}") from None
+            raise MailError(f"邮件服务器 {self.where} 出错（{type(exc).__name__}）") from None
         except ssl.SSLError as exc:
             raise MailError(
-                f"无法与邮件服务器 {self.where} 建立 TLS / TLS failed: {exc.reason or type(exc).__name__}"
-                " (check smtp.ssl / smtp.starttls against the port: 465 = SSL, 587 = STARTTLS)"
+                f"无法与邮件服务器 {self.where} 建立 TLS 加密连接（{exc.reason or type(exc).__name__}）。"
+                "请核对 smtp.ssl / smtp.starttls 与端口：465 端口用 SSL，587 端口用 STARTTLS"
             ) from None
         except TimeoutError:
-            raise MailError(f"连接邮件服务器 {self.where} 超时 / timed out after {self.config.timeout}s") from None
+            raise MailError(f"连接邮件服务器 {self.where} 超时（{self.config.timeout} 秒无响应）") from None
         except OSError as exc:
-            raise MailError(f"无法连接邮件服务器 {self.where} / unreachable: {exc.strerror or exc}") from None
+            raise MailError(f"无法连接邮件服务器 {self.where}：{_os_reason(exc)}") from None
         return SentMail(
             message_id=str(msg["Message-ID"]), recipients=to,
             refused={r: f"{c} {_decode(m)}" for r, (c, m) in refused.items()},
@@ -133,6 +141,24 @@ class Mailer:
             smtp.close()
             raise
         return smtp
+
+
+def _unsupported(detail: str) -> str:
+    if "STARTTLS" in detail:
+        return "不支持 STARTTLS 加密，请核对 smtp.starttls 与端口（587 端口用 STARTTLS，465 端口用 SSL）"
+    if "AUTH" in detail:
+        return "不支持登录认证（AUTH），请核对 smtp.username，或改用需要登录的端口"
+    return "不支持所需的功能"
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "连接被拒绝（该端口没有邮件服务在监听）"
+    if isinstance(exc, socket.gaierror):
+        return "无法解析服务器主机名"
+    if isinstance(exc, ConnectionResetError):
+        return "连接被重置"
+    return f"网络错误（错误码 {exc.errno}）" if exc.errno else "网络错误"
 
 
 def _decode(value: object) -> str:

@@ -43,7 +43,7 @@ class LogNotifier:
     def notify(self, alerts: list[Alert], items: dict[str, Item],
                events: dict[str, Event]) -> set[str]:
         for alert in alerts:
-            self.log.warning("预警 [%s] 等级%s %s (规则 %s)", alert.id, alert.risk,
+            self.log.warning("预警 [%s] 等级%s %s（规则 %s）", alert.id, alert.risk,
                              clean_line(alert.title, 120), alert.rule)
         return {a.id for a in alerts}
 
@@ -76,8 +76,10 @@ class EmailNotifier:
     risk >= min_risk (2 by default). MailError propagates so the engine retries later."""
 
     def __init__(self, mailer: Mailer, recipients: list[str], dashboard_url: str,
-                 min_risk: int = 2, max_listed: int = 30):
+                 min_risk: int = 2, max_listed: int = 30, rule_names: dict[str, str] | None = None):
         self.mailer, self.recipients = mailer, list(recipients)
+        # rule name -> Chinese description; AlertEngine fills it from the rules file.
+        self.rule_names: dict[str, str] = dict(rule_names or {})
         self.dashboard_url = dashboard_url.rstrip("/")
         self.min_risk, self.max_listed = min_risk, max_listed
 
@@ -107,7 +109,7 @@ class EmailNotifier:
             source_url = safe_url(item.url) if item else None
             summary = clean_text(item.text, 120).replace("\n", " ") if item else ""
             lines.append(f"{n}. [{risk_name(alert.risk)}] {clean_line(alert.title, 120)}")
-            lines.append(f"   类别：{category_name(alert.category)}　规则：{alert.rule}")
+            lines.append(f"   类别：{category_name(alert.category)}　规则：{self._rule(alert)}")
             if item:
                 lines.append(f"   来源：{clean_line(item.source, 40)}　{source_url or ''}")
             if summary:
@@ -124,7 +126,7 @@ class EmailNotifier:
             ).format(
                 color=color, risk=risk_name(alert.risk), link=link,
                 title=clean_line(alert.title, 120), category=category_name(alert.category),
-                source=clean_line(item.source, 40) if item else alert.rule, summary=summary,
+                source=clean_line(item.source, 40) if item else self._rule(alert), summary=summary,
             ))
         if len(alerts) > len(shown):
             lines.append(f"…… 另有 {len(alerts) - len(shown)} 条，请登录看板查看。")
@@ -140,6 +142,9 @@ class EmailNotifier:
             if len(alerts) > len(shown) else "",
         )
         return subject, "\n".join(lines), email_document("舆情哨兵预警通知", str(body))
+
+    def _rule(self, alert: Alert) -> str:
+        return clean_line(self.rule_names.get(alert.rule) or alert.rule, 60)
 
 
 __all__ = ["EmailNotifier", "LogNotifier", "MultiNotifier", "Notifier"]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from alerts.labels import CATEGORIES
 from alerts.rules import (
+    _COMMON,
+    _TYPE_KEYS,
+    RULE_TYPES,
     FrequencyRule,
     KeywordRule,
     RuleError,
@@ -52,6 +57,21 @@ rules:
     assert f.dedupe == "window"
 
 
+# ASCII words a Chinese error message may contain: the names the rules file itself uses.
+IDENTIFIERS = (
+    {"YAML", "UTF", "item", "event", "window", "once", "items", "spread", "category", "true", "false",
+     "rules", "alerts", "rules_file", "YUQING_RULES", "name", "high_risk_item", "terms", "hours",
+     "minutes", "days", "weeks", "title", "text", "author"}
+    | set(RULE_TYPES) | set(CATEGORIES) | {k for keys in _TYPE_KEYS.values() for k in keys} | _COMMON
+)
+
+
+def english_words(message: str, path: Path) -> set[str]:
+    """ASCII words of the message that are not identifiers from the rules file."""
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]+", message.replace(str(path), "")))
+    return words - IDENTIFIERS
+
+
 @pytest.mark.parametrize(
     ("body", "rule", "key", "fix"),
     [
@@ -59,16 +79,16 @@ rules:
         ("- {name: a, type: tresh, min_risk: 2}", "a", "type", "threshold"),
         ("- {name: a, type: threshold, min_risk: 5}", "a", "min_risk", "0..3"),
         ("- {name: a, type: threshold, min_risk: 2, categories: [violence]}", "a", "categories", "domestic_violence"),
-        ("- {name: a, type: threshold, min_risk: 2, colour: red}", "a", "colour", "remove it"),
+        ("- {name: a, type: threshold, min_risk: 2, colour: red}", "a", "colour", "请删除此键"),
         ("- {name: a, type: frequency, num_events: 5, timeframe: soon}", "a", "timeframe", "hours: 6"),
-        ("- {name: a, type: frequency, num_events: 0, timeframe: 6h}", "a", "num_events", ">= 1"),
+        ("- {name: a, type: frequency, num_events: 0, timeframe: 6h}", "a", "num_events", "不小于 1"),
         ("- {name: a, type: spike, spike_height: 1, timeframe: 1h}", "a", "spike_height", "spike_height: 3"),
-        ("- {name: a, type: keyword, terms: []}", "a", "terms", "at least one"),
+        ("- {name: a, type: keyword, terms: []}", "a", "terms", "至少写一项"),
         ("- {name: a, type: threshold, min_risk: 2, risk: high}", "a", "risk", "0..3"),
-        ("- {name: a, type: threshold, min_risk: 2, dedupe: window}", "a", "dedupe", "item, event"),
-        ("- {name: a, type: threshold, min_risk: 2, enabled: 'yes'}", "a", "enabled", "true or false"),
-        ("- {type: threshold, min_risk: 2}", "#1", "name", "unique name"),
-        ("- {name: a, type: rumor}\n- {name: a, type: rumor}", "a", "name", "unique"),
+        ("- {name: a, type: threshold, min_risk: 2, dedupe: window}", "a", "dedupe", "item、event"),
+        ("- {name: a, type: threshold, min_risk: 2, enabled: 'yes'}", "a", "enabled", "true 或 false"),
+        ("- {type: threshold, min_risk: 2}", "第1条", "name", "唯一的名称"),
+        ("- {name: a, type: rumor}\n- {name: a, type: rumor}", "a", "name", "不同的名称"),
     ],
 )
 def test_bad_rule_names_file_rule_key_and_fix(tmp_path, body, rule, key, fix):
@@ -78,16 +98,22 @@ def test_bad_rule_names_file_rule_key_and_fix(tmp_path, body, rule, key, fix):
     err = info.value
     assert (err.file, err.rule, err.key) == (str(path), rule, key)
     message = str(err)
-    assert str(path) in message and f"'{rule}'" in message and f"'{key}'" in message
-    assert "Fix:" in message and fix in message.split("Fix:")[1]
+    assert str(path) in message and f"规则“{rule}”" in message and f"键“{key}”" in message
+    assert "修改方法：" in message and fix in message.split("修改方法：")[1]
+    # Chinese only: the only ASCII words are the names used in the rules file.
+    extra = english_words(message, path) - set(re.findall(r"[A-Za-z_]+", body))
+    assert not extra, message
 
 
 def test_broken_yaml_and_missing_file(tmp_path):
-    with pytest.raises(RuleError, match="not valid YAML"):
-        load_rules(write(tmp_path, "rules:\n  - name: a\n   type: rumor\n"))
-    with pytest.raises(RuleError, match="cannot be read"):
+    broken = write(tmp_path, "rules:\n  - name: a\n   type: rumor\n")
+    with pytest.raises(RuleError, match="不是有效的 YAML（第 3 行") as info:
+        load_rules(broken)
+    assert not english_words(str(info.value), broken)
+    with pytest.raises(RuleError, match="无法读取：文件不存在") as info:
         load_rules(tmp_path / "missing.yaml")
-    with pytest.raises(RuleError, match="only 'rules:'"):
+    assert not english_words(str(info.value), tmp_path / "missing.yaml")
+    with pytest.raises(RuleError, match="顶层只保留 rules:"):
         load_rules(write(tmp_path, "rule: []\n"))
 
 
