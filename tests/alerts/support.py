@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -86,3 +87,11 @@ class SmtpConf:
     ssl: bool = False
     sender: str = "yuqing@example.org"
     timeout: float = 5.0
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def latin_words(text: str) -> set[str]:
+    """Latin-script words of user-facing text, links left out (to find leftover English)."""
+    return set(re.findall(r"[A-Za-z][A-Za-z_]+", _URL.sub(" ", text)))

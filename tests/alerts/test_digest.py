@@ -15,7 +15,7 @@ from alerts.rules import parse_rules
 from service.commands import alerts as commands
 from service.settings import Settings
 from store import StoreConfig
-from tests.alerts.support import SmtpConf, free_port, make_item
+from tests.alerts.support import SmtpConf, free_port, latin_words, make_item
 
 DAY = date(2026, 11, 25)
 STORY = "东湖区某小学三年级学生连续两周被同班同学索要零花钱并殴打，家长向学校反映后未获处理。"
@@ -75,6 +75,14 @@ def test_digest_counts_and_sections(store, filled):
     store.update_alert(closed.id, {"status": "closed"}, actor="duty1")
     d2 = build_digest(store, DAY).data
     assert d2.new_alerts_total == 2 and d2.open_alerts_total == 1 and d2.open_by_risk == {3: 1}
+
+
+def test_digest_text_is_chinese_only(store, filled):
+    digest = build_digest(store, DAY, dashboard_url="http://dash.example:5000/")
+    assert digest.text.startswith("舆情哨兵每日简报（2026-11-25，北京时间）")
+    # Latin words may only come from crawled values (titles, source names), never from us.
+    crawled = set().union(*(latin_words(f"{i.title} {i.source}") for i in filled))
+    assert latin_words(digest.subject + digest.text) <= crawled, latin_words(digest.text) - crawled
 
 
 def test_digest_html_escapes_crawled_text(store, filled, tmp_path):

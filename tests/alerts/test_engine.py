@@ -8,7 +8,7 @@ from alerts.engine import AlertEngine
 from alerts.notify import LogNotifier
 from alerts.rules import parse_rules
 from store import AlertQuery
-from tests.alerts.support import NOW, make_item
+from tests.alerts.support import NOW, latin_words, make_item
 
 
 def engine_for(store, clock, yaml_rules: list[dict], notifier=None) -> AlertEngine:
@@ -159,6 +159,7 @@ def test_notified_alerts_are_marked_by_system(store, clock):
     assert by_risk[3].notified is True and by_risk[2].notified is False
     audit = store.audit_log("alert", by_risk[3].id)
     assert audit and audit[0].actor == "system"
+    assert audit[0].note == "已通知" and not latin_words(audit[0].note)  # duty officers read it
 
 
 def test_disabled_rules_do_nothing(store, clock):

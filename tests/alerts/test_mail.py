@@ -8,10 +8,14 @@ import pytest
 
 from alerts.engine import AlertEngine
 from alerts.mailer import Mailer, MailError, check_address
-from alerts.notify import EmailNotifier
+from alerts.notify import EmailNotifier, MultiNotifier
 from alerts.rules import parse_rules
 from store import AlertQuery
-from tests.alerts.support import SmtpConf, free_port, make_item
+from tests.alerts.support import SmtpConf, free_port, latin_words, make_item
+
+# Latin words a Chinese mail error may name: protocols and the settings to check.
+MAIL_TERMS = {"SMTP", "STARTTLS", "AUTH", "TLS", "SSL", "smtp", "ssl", "starttls", "username",
+              "alerts", "digest_to", "notify_to", "to"}
 
 
 def wait_for(capture, n: int = 1, seconds: float = 5.0) -> None:
@@ -42,6 +46,7 @@ def test_unreachable_server_gives_clear_mail_error():
     with pytest.raises(MailError) as info:
         Mailer(SmtpConf(port=port, timeout=3)).send(["a@example.org"], "主题", "正文")
     assert f"127.0.0.1:{port}" in str(info.value) and "无法连接" in str(info.value)
+    assert not latin_words(str(info.value)) - MAIL_TERMS, str(info.value)
 
 
 def test_refused_recipient_gives_mail_error(smtp_server):
@@ -49,6 +54,9 @@ def test_refused_recipient_gives_mail_error(smtp_server):
     with pytest.raises(MailError) as info:
         Mailer(SmtpConf(port=smtp_server.port)).send(["nobody@example.org"], "主题", "正文")
     assert f"127.0.0.1:{smtp_server.port}" in str(info.value) and "550" in str(info.value)
+    # the server's own reply is quoted as it came; everything around it is Chinese
+    server_reply = latin_words("nobody example org mailbox unavailable")
+    assert not latin_words(str(info.value)) - MAIL_TERMS - server_reply, str(info.value)
     # one refused among several: delivered to the rest, refusal reported
     sent = Mailer(SmtpConf(port=smtp_server.port)).send(
         ["nobody@example.org", "duty@example.org"], "主题", "正文")
@@ -59,8 +67,10 @@ def test_refused_recipient_gives_mail_error(smtp_server):
 
 @pytest.mark.parametrize("bad", ["", "no-at-sign", "a@b\r\nBcc: evil@x.org", "a@example.org, b@example.org"])
 def test_bad_addresses_are_rejected(bad):
-    with pytest.raises(MailError):
+    with pytest.raises(MailError) as info:
         check_address(bad)
+    assert "邮箱地址无效" in str(info.value)
+    assert not latin_words(str(info.value)) - latin_words(repr(bad)), str(info.value)
 
 
 def test_email_notifier_batches_escapes_and_marks_notified(store, clock, smtp_server):
@@ -131,7 +141,29 @@ def test_tls_and_login_problems_give_mail_error(smtp_server, conf, expected):
     with pytest.raises(MailError) as info:
         Mailer(SmtpConf(port=smtp_server.port, timeout=3, **conf)).send(["a@example.org"], "主题", "正文")
     assert f"127.0.0.1:{smtp_server.port}" in str(info.value) and expected in str(info.value)
+    assert not latin_words(str(info.value)) - MAIL_TERMS - {"WRONG_VERSION_NUMBER"}, str(info.value)
     assert smtp_server.messages == []
+
+
+def test_no_recipients_is_a_chinese_error():
+    with pytest.raises(MailError) as info:
+        Mailer(SmtpConf(port=free_port())).send([], "主题", "正文")
+    assert "没有收件人" in str(info.value) and not latin_words(str(info.value)) - MAIL_TERMS
+
+
+def test_alert_mail_names_rules_by_their_chinese_description(store, clock, smtp_server):
+    notifier = EmailNotifier(Mailer(SmtpConf(port=smtp_server.port)), ["duty@example.org"], "http://x")
+    rules = parse_rules([{"name": "high_risk_item", "type": "threshold", "min_risk": 2,
+                          "description": "风险等级≥预警的相关信息"}])
+    engine = AlertEngine(store, rules, notifier=MultiNotifier(notifier), clock=clock)
+    item = make_item("某幼儿园老师体罚幼儿致伤", risk=3, category="child_abuse_neglect")
+    store.upsert_items([item])
+    assert len(engine.process([item])) == 1
+    wait_for(smtp_server)
+    msg = smtp_server.messages[0][2]
+    text = msg.get_body(("plain",)).get_content()
+    assert "规则：风险等级≥预警的相关信息" in text and "high_risk_item" not in text
+    assert latin_words(msg["Subject"] + text) <= latin_words(item.source), latin_words(text)
 
 
 def test_multi_notifier_survives_a_failing_channel(store, clock):
