@@ -102,7 +102,8 @@ class _Member:
 
 def _word_keys(prof: Profile) -> list[str]:
     # Words share the inverted index with shingles; the prefix keeps the two apart.
-    return ["w\x00" + w for w in prof.words]
+    # Sorted: set order changes between processes, and candidate ties must not.
+    return ["w\x00" + w for w in sorted(prof.words)]
 
 
 @dataclass
@@ -134,7 +135,9 @@ class EventGrouper:
         self.store, self.window = store, timedelta(days=window_days)
         self.threshold, self.k, self.text_chars = threshold, shingle_size, text_chars
         self.incident_threshold = incident_threshold
-        self._profiles: dict[str, Profile] = {}  # item id -> profile, reused across runs
+        # item id -> (shingles, profile): every run reloads the window's items, and
+        # normalizing and segmenting them again each time was most of the cost.
+        self._features: dict[str, tuple[frozenset[str], Profile]] = {}
         self.max_events, self.items_per_event = max_events, items_per_event
         self.max_pages = max_pages
         self.clock = clock or utcnow
@@ -215,17 +218,18 @@ class EventGrouper:
                                                  sort=[("published_at", "asc")]))
         return _State(event, [_keyword_text(i) for i in page.items]), page.items
 
-    def _profile(self, item: Item) -> Profile:
-        prof = self._profiles.get(item.id)
-        if prof is None:
-            if len(self._profiles) >= 50_000:  # bounded memory in a long-running service
-                self._profiles.clear()
-            prof = profile(item.title or "", item.text or "", item_time(item), item.district)
-            self._profiles[item.id] = prof
-        return prof
+    def _features_of(self, item: Item) -> tuple[frozenset[str], Profile]:
+        found = self._features.get(item.id)
+        if found is None:
+            if len(self._features) >= 50_000:  # bounded memory in a long-running service
+                self._features.clear()
+            found = (shingles(_signature(item, self.text_chars), self.k),
+                     profile(item.title or "", item.text or "", item_time(item), item.district))
+            self._features[item.id] = found
+        return found
 
     def _member(self, event_id: str, item: Item) -> _Member:
-        return _Member(event_id, shingles(_signature(item, self.text_chars), self.k), self._profile(item))
+        return _Member(event_id, *self._features_of(item))
 
     @staticmethod
     def _index(member: _Member, members: list[_Member], index: dict[str, list[int]]) -> None:
@@ -252,14 +256,13 @@ class EventGrouper:
 
     def _best_match(self, item: Item, states: dict[str, _State], members: list[_Member],
                     index: dict[str, list[int]]) -> _State | None:
-        sig = shingles(_signature(item, self.text_chars), self.k)
-        prof = self._profile(item)
+        sig, prof = self._features_of(item)
         if not sig and not prof.words:
             return None
         hits: Counter[int] = Counter()
         word_hits: Counter[int] = Counter()
         limit = max(50, len(members) // 5)  # keys shared by very many texts say little
-        for s in sig:
+        for s in sorted(sig):  # sorted: the same candidates in every process
             postings = index.get(s, ())
             if len(postings) <= limit:
                 hits.update(postings)

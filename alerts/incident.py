@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from nlp.normalize import normalize_text
 from nlp.places import find_district
@@ -174,7 +174,7 @@ class Profile:
     institutions: frozenset[str] = frozenset()
     when: datetime | None = None
 
-    @property  # not cached: frozen dataclass; cheap next to tokenizing
+    @cached_property  # compared with many members per run; computed once
     def norm(self) -> float:
         return math.sqrt(sum(word_weight(w) ** 2 for w in self.words))
 
