@@ -22,7 +22,9 @@ DEFAULT_FEATURE_PARAMS: dict[str, Any] = {
     "min_df": 2,
     "max_word_features": 60000,
     "max_char_features": 80000,
-    "lexicon_weight": 0.5,
+    # CV on the training split: category macro-F1 0.761 at 0.5, 0.768 at 0.35, 0.779 at
+    # 0.25, 0.783 at 0.1; 0.2 keeps some prior knowledge for phrasings not in the data.
+    "lexicon_weight": 0.2,
 }
 
 
