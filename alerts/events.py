@@ -12,8 +12,8 @@ and within `window_days`, whose items share the most shingles with it: similarit
 overlap coefficient |A & B| / min(|A|, |B|) because a repost usually quotes part of the
 original plus its own comment, which plain Jaccard punishes. Very short texts, where the
 overlap coefficient is unreliable, fall back to Jaccard. Candidates come from an inverted
-index over the shingles of recent events' items, so new items are not compared with
-every stored item.
+index over the shingles and words of recent events' items, so new items are not compared
+with every stored item.
 """
 
 from __future__ import annotations
