@@ -549,6 +549,46 @@ def test_source_health(store: Store) -> None:
     assert n.last_success_at == now and n.errors_total == 2 and n.last_error is None
 
 
+def _in_threads(work, count: int = 6) -> None:
+    """Run work(k) in `count` threads at once; re-raise the first error any of them hit."""
+    errors: list[BaseException] = []
+
+    def run(k: int) -> None:
+        try:
+            work(k)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[0]
+
+
+def test_concurrent_source_runs_lose_nothing(store: Store) -> None:
+    # The source is new, so the writers also race to create its document.
+    now = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    _in_threads(lambda k: [store.record_source_run("busy", now + timedelta(minutes=k), ok=False,
+                                                   error=f"e{k}") for _ in range(5)])
+    (health,) = store.source_health(now=now)
+    assert health.errors_total == 30 and health.last_run_at == now + timedelta(minutes=5)
+
+
+def test_concurrent_alert_updates_each_audit_what_they_changed(store: Store) -> None:
+    store.upsert_alerts([Alert(id="busy", rule="r", title="预警", risk=2)])
+    _in_threads(lambda k: [store.update_alert("busy", {"assignee": f"u{k}-{j}"}, actor=f"duty{k}")
+                           for j in range(4)])
+    log = list(reversed(store.audit_log("alert", "busy")))
+    assert len(log) == 24
+    # Each write saw the one before it: no update was lost, no stale round was audited.
+    assert log[0].before == {"assignee": None}
+    for previous, entry in zip(log, log[1:], strict=False):
+        assert entry.before == previous.after
+    assert store.get_alert("busy").assignee == log[-1].after["assignee"]
+
+
 # ---- users ------------------------------------------------------------------------
 def test_users_round_trip_and_audited_updates(store: Store) -> None:
     admin = User(username="admin", password_hash="pbkdf2:x", role="admin", display_name="管理员",
