@@ -10,18 +10,15 @@ from pathlib import Path
 import pytest
 
 from alerts.labels import CATEGORIES
-from alerts.rules import (
-    _COMMON,
-    _TYPE_KEYS,
+from alerts.rule_types import (
     RULE_TYPES,
     FrequencyRule,
     KeywordRule,
-    RuleError,
     SpikeRule,
     ThresholdRule,
     alert_id,
-    load_rules,
 )
+from alerts.rules import _COMMON, _TYPE_KEYS, RuleError, load_rules
 from service.commands.alerts import cmd_rules_check
 from service.settings import Settings
 
