@@ -1,27 +1,17 @@
-"""Chinese display names for the label vocabulary (/work/shared/taxonomy.md) and the
-effective labels of an item (an analyst's label wins over the model's)."""
+"""Chinese display names for labels and alert statuses, and the effective labels of an item
+(an analyst's label wins over the model's). The label vocabulary itself is nlp.taxonomy."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from nlp import taxonomy
 from store import Item
 
-CATEGORIES: dict[str, str] = {
-    "domestic_violence": "家庭暴力",
-    "sexual_violence": "性侵害/性骚扰",
-    "trafficking_missing": "拐卖/失踪",
-    "child_abuse_neglect": "虐童/监护缺失",
-    "school_safety": "校园安全/欺凌",
-    "discrimination_rights": "歧视/权益",
-    "marriage_family": "婚恋家庭纠纷",
-    "health_safety": "妇幼健康安全",
-    "online_harm": "网络侵害",
-    "other": "其他",
-    "none": "无关",
-}
-RISK_NAMES: dict[int, str] = {0: "无", 1: "关注(蓝)", 2: "预警(黄/橙)", 3: "紧急(红)"}
+# One dict with the taxonomy: `c in CATEGORIES`, CATEGORIES.get(c) and iteration in taxonomy order.
+CATEGORIES: dict[str, str] = taxonomy.CATEGORY_NAMES
+RISK_NAMES: dict[int, str] = {level: taxonomy.risk_name_with_colour(level) for level in taxonomy.RISK_NAMES}
 ALERT_STATUS_NAMES: dict[str, str] = {
     "new": "待处理",
     "acknowledged": "已确认",

@@ -1,4 +1,4 @@
-"""Chinese display names for the machine vocabulary (docs: /work/shared/taxonomy.md).
+"""Chinese display names for the machine vocabulary the dashboard shows (taxonomy: nlp.taxonomy).
 
 The store and the models speak machine names; only the UI translates them, so the
 names stay stable everywhere else.
@@ -8,28 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-RISK_LABELS = {0: "无", 1: "关注", 2: "预警", 3: "紧急"}
-RISK_COLOURS = {0: "", 1: "蓝", 2: "黄/橙", 3: "红"}
+from nlp import taxonomy
+
+# The label vocabulary (categories, risk levels, sentiment) belongs to nlp.taxonomy.
+RISK_LABELS = taxonomy.RISK_NAMES
+RISK_COLOURS = taxonomy.RISK_COLOURS
+CATEGORY_LABELS = taxonomy.CATEGORY_NAMES
+SENTIMENT_LABELS = taxonomy.SENTIMENT_NAMES
 STATUS_LABELS = {
     "new": "待处理",
     "acknowledged": "已确认",
     "handling": "处置中",
     "closed": "已办结",
 }
-CATEGORY_LABELS = {
-    "domestic_violence": "家庭暴力",
-    "sexual_violence": "性侵害/性骚扰",
-    "trafficking_missing": "拐卖/失踪",
-    "child_abuse_neglect": "虐童/监护缺失",
-    "school_safety": "校园安全/欺凌",
-    "discrimination_rights": "歧视/权益",
-    "marriage_family": "婚恋家庭纠纷",
-    "health_safety": "妇幼健康安全",
-    "online_harm": "网络侵害",
-    "other": "其他",
-    "none": "无关",
-}
-SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "analyst": "分析员"}
 EVENT_STATUS_LABELS = {"open": "进行中", "closed": "已结束"}
 SCRIPT_LABELS = {"simplified": "简体", "traditional": "繁体"}

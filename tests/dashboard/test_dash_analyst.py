@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dashboard import Services, create_app
@@ -30,6 +32,26 @@ def test_analyst_relabels_an_item(as_user, post, seeded):
     assert "第1条新闻" in html and "性侵害/性骚扰" in html and "第2条新闻" not in html
     detail = analyst.get("/items/item001").get_data(as_text=True)
     assert "标注人：analyst" in detail
+
+
+def _options(html: str, select: str) -> dict[str, str]:
+    """value -> shown text of the options of one <select name=...> (the empty prompt left out)."""
+    body = re.search(rf'<select name="{select}">(.*?)</select>', html, re.S)
+    assert body, f"no <select name={select}> on the page"
+    return {v: t.strip() for v, t in re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', body.group(1))}
+
+
+def test_relabel_form_offers_the_label_vocabulary_of_the_training_data(as_user, seeded):
+    # The choices must be exactly what the model trains on, or a relabel could never be learned.
+    from nlp.data import CATEGORIES, SENTIMENTS
+
+    html = as_user("analyst").get("/items/item001").get_data(as_text=True)
+    categories = _options(html, "category")
+    assert list(categories) == [*CATEGORIES, "none"]
+    assert categories["domestic_violence"] == "家庭暴力" and categories["none"] == "无关"
+    assert list(_options(html, "sentiment").items()) == [
+        (s, {"negative": "负面", "neutral": "中性", "positive": "正面"}[s]) for s in SENTIMENTS]
+    assert _options(html, "risk") == {"0": "0 无", "1": "1 关注", "2": "2 预警", "3": "3 紧急"}
 
 
 def test_irrelevant_label_gets_category_none(as_user, post, seeded):
