@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from service.settings import Settings
 
@@ -15,18 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo_site(args: argparse.Namespace, settings: Settings) -> int:
-    from service.demo_site import make_server
+    # The same foreground server as `python -m service.demo_site`, always on 127.0.0.1.
+    from service.demo_site.__main__ import serve
 
-    try:
-        server, base_url = make_server("127.0.0.1", args.port)
-    except OSError as exc:
-        print(f"无法监听 127.0.0.1:{args.port}：{exc}", file=sys.stderr)
-        return 2
-    print(f"演示站点已启动：{base_url}/  （Ctrl-C 停止）", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve("127.0.0.1", args.port)
