@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from functools import partial
 from itertools import count
 
+from service.settings import SmtpSettings
 from store import Item
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
@@ -77,16 +79,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@dataclass
-class SmtpConf:
-    host: str = "127.0.0.1"
-    port: int = 25
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    ssl: bool = False
-    sender: str = "yuqing@example.org"
-    timeout: float = 5.0
+# The service's own SMTP settings (what the mailer gets in production), test sender, short timeout.
+SmtpConf = partial(SmtpSettings, sender="yuqing@example.org", timeout=5.0)
 
 
 _URL = re.compile(r"https?://\S+")
