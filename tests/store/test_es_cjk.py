@@ -18,7 +18,7 @@ from store import es_mappings as maps
 from store.codec import to_doc
 
 from .conftest import es_url
-from .test_contract import make_item
+from .support import make_item
 
 pytestmark = pytest.mark.es
 
