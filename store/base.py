@@ -1,6 +1,6 @@
 """The one store interface. Backends: SQLite (embedded default) and Elasticsearch.
 
-Both backends pass the same contract suite (tests/store/test_contract.py).
+Both backends pass the same contract suite (tests/store/test_contract*.py, test_backends.py).
 """
 
 from __future__ import annotations
