@@ -248,6 +248,9 @@ class StoreWorker:
 
     def _give_back(self, why: str) -> None:
         self.dead = True
+        # batches still buffered for a dead reader are handed back below: never wait for them
+        # to be written (the queue's feeder thread would block this process's exit forever)
+        self.inbox.cancel_join_thread()
         if self.pending:
             log.error("%s; %d batches go back to the crawl process", why, len(self.pending))
         else:
@@ -269,6 +272,9 @@ class StoreWorker:
                 self.process.join(5)
         self.poll()
         self.dead = True
+        self.inbox.cancel_join_thread()
+        self.inbox.close()
+        self.outbox.close()
 
 
 _shared: dict[tuple[Any, ...], StoreWorker] = {}
