@@ -41,6 +41,26 @@ def load_classifier_for(settings: Settings, say: Callable[[str], None] = _stderr
     return load_classifier(settings.model_path)
 
 
+class LazyClassifier:
+    """The active model, loaded on the first prediction.
+
+    The crawl process hands classification to its pipeline worker, so the crawl process
+    itself never pays for loading (or first training) the model.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._classifier: Any = None
+        self._lock = threading.Lock()
+
+    def predict(self, texts: list[str], titles: list[str] | None = None) -> list[Any]:
+        if self._classifier is None:
+            with self._lock:
+                if self._classifier is None:
+                    self._classifier = load_classifier_for(self.settings)
+        return self._classifier.predict(texts, titles=titles)
+
+
 def build_mailer(settings: Settings):
     from alerts.mailer import Mailer
 
@@ -85,7 +105,7 @@ def crawl_context(scrapy_settings: Any):
     store = open_store_from(settings)
     return CrawlContext(
         store=store,
-        classifier=load_classifier_for(settings),
+        classifier=LazyClassifier(settings),
         on_stored=on_items_stored(settings, store),
         sources=load_sources(settings.path(settings.crawl.sources_file)),
     )
