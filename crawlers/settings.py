@@ -47,6 +47,10 @@ DOWNLOADER_MIDDLEWARES = {
 YUQING_CONTEXT_FACTORY = "service.wiring.crawl_context"
 YUQING_BATCH_SIZE = 32  # items classified and stored together
 YUQING_BATCH_SECONDS = 10.0  # ... or after this long, whichever comes first
+# "process": classify + store + alerts run in a worker process on the other core, so the
+# crawl is not slowed by them; "inline" does that work in the crawl process.
+YUQING_PIPELINE_WORKER = "process"
+YUQING_WORKER_QUEUE_BATCHES = 8  # batches waiting for the worker before the crawl waits
 YUQING_NEAR_DUP_THRESHOLD = 0.8
 YUQING_NEAR_DUP_SEED_DAYS = 7  # the near-duplicate index starts with recent stored items
 YUQING_NEAR_DUP_SEED_MAX = 2000
