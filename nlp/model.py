@@ -17,7 +17,9 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from nlp.cues import CueFeatures
 from nlp.features import build_features, feature_terms, join_title, prepare
+from nlp.lexicon import GROUP_LABELS
 from nlp.normalize import detect_script
 from nlp.places import find_district
 
@@ -30,7 +32,9 @@ FORMAT = 1
 DEFAULT_PARAMS: dict[str, Any] = {
     "features": {},
     # Chosen by 3-fold cross-validation on the training split (never the held-out).
-    "C": {"relevant": 16.0, "category": 32.0, "risk": 8.0, "risk_high": 8.0, "rumor": 8.0,
+    # risk and risk_high: 1.0 (nested 3-fold CV on the training split, risk >= 2 F1:
+    # 0.802 at 8, 0.814 at 2, 0.815 at 1, 0.810 at 0.5).
+    "C": {"relevant": 16.0, "category": 32.0, "risk": 1.0, "risk_high": 1.0, "rumor": 8.0,
           "sentiment": 4.0},
     # risk >= 2 is decided by its own binary model (P >= threshold), the level
     # within each side by the 4-level model: the target question "does this need
@@ -41,6 +45,14 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "risk_on_all": False,  # learn risk from irrelevant items too (as level 0)
     "risk_high_model": True,
     "risk3_weight": 1.0,  # extra sample weight of risk-3 items in the risk >= 2 model
+    # Escalation cues (nlp.cues) read by the two risk models only (in the shared
+    # features they cost category macro-F1 0.012 in CV). Off: on the training split's
+    # CV they did not raise risk >= 2 F1 (0.815 without, 0.815 at 0.1, 0.811 at 0.2,
+    # 0.805 at 0.5 with C=2); the word and character n-grams already carry them.
+    "risk_cue_weight": 0.0,
+    # cue x predicted category (out-of-fold category probabilities at training time):
+    # an injury means more in some categories than in others.
+    "risk_cue_by_category": False,
     "relevant_threshold": 0.5,
     "rumor_threshold": 0.5,
     "explain_top": 5,
@@ -113,11 +125,21 @@ def train_bundle(
     union: FeatureUnion = build_features(p["features"])
     x = union.fit_transform(texts).tocsr()
     say(f"features: {x.shape[0]} items x {x.shape[1]} columns ({time.perf_counter() - t0:.1f}s)")
+    cues: CueFeatures | None = None
+    categories: list[str] = []
+    x_risk = x
+    if p["risk_cue_weight"] > 0:
+        cues = CueFeatures().fit(texts)
+        cat_proba = None
+        if p["risk_cue_by_category"]:
+            cat_proba, categories = _oof_category_proba(x, items, p["C"]["category"])
+        x_risk = _with_cues(x, cues.transform(texts), float(p["risk_cue_weight"]), cat_proba)
     pipelines: dict[str, Pipeline] = {}
     for task in TASKS:
         if task == "risk_high" and not p["risk_high_model"]:
             continue
         mask, y = _targets(items, task, bool(p["risk_on_all"]))
+        xt = x_risk if task in RISK_TASKS else x
         classes = np.unique(y)
         if len(classes) < 2:
             clf: Any = _ConstantModel(classes[0] if len(classes) else None)
@@ -129,11 +151,11 @@ def train_bundle(
             if task == "risk_high" and p["risk3_weight"] != 1.0:
                 levels = np.array([int(it["risk"]) for it in items])[mask]
                 weight = np.where(levels == 3, float(p["risk3_weight"]), 1.0)
-            clf.fit(x[mask], y, sample_weight=weight)
+            clf.fit(xt[mask], y, sample_weight=weight)
             if task == "risk_high" and p["risk_ge2_threshold"] == "auto":
                 levels = np.array([int(it["risk"]) for it in items])[mask]
                 multi = pipelines["risk"].named_steps["clf"] if "risk" in pipelines else None
-                p["risk_ge2_threshold"] = _tune_threshold(clf, multi, x[mask], y, levels, weight, p)
+                p["risk_ge2_threshold"] = _tune_threshold(clf, multi, xt[mask], y, levels, weight, p)
                 say(f"risk >= 2 threshold from cross-validation: {p['risk_ge2_threshold']:.2f}")
         pipelines[task] = Pipeline([("features", union), ("clf", clf)])
     if p["risk_ge2_threshold"] == "auto":  # no risk >= 2 model was trained
@@ -143,10 +165,61 @@ def train_bundle(
         "format": FORMAT,
         "features": union,
         "pipelines": pipelines,
-        "terms": feature_terms(union),
+        "terms": np.concatenate([feature_terms(union), _cue_terms(cues, categories)]),
+        "risk_cues": cues,
+        "risk_cue_categories": categories,
         "params": p,
         "version": "",
     }
+
+
+RISK_TASKS = ("risk", "risk_high")
+
+
+def _oof_category_proba(
+    x: sp.csr_matrix, items: Sequence[dict[str, Any]], c: float
+) -> tuple[np.ndarray, list[str]]:
+    """Category probabilities of every item from a model that never saw it (3 folds),
+    so the risk models learn from category guesses as good as those at prediction time."""
+    from sklearn.model_selection import KFold
+
+    rel = np.array([bool(it["relevant"]) for it in items])
+    cats = np.array([it["category"] for it in items], dtype=object)
+    labels = sorted(set(cats[rel]))
+    out = np.zeros((len(items), len(labels)))
+    if len(labels) < 2:
+        out[:, :] = 1.0 / max(len(labels), 1)
+        return out, labels
+    for tr, te in KFold(n_splits=3, shuffle=True, random_state=0).split(x):
+        tr = tr[rel[tr]]
+        m = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="lbfgs")
+        m.fit(x[tr], cats[tr])
+        cols = [labels.index(str(k)) for k in m.classes_]
+        out[np.ix_(te, cols)] = m.predict_proba(x[te])
+    return out, labels
+
+
+def _with_cues(
+    x: sp.csr_matrix, cue_x: sp.csr_matrix, weight: float, cat_proba: np.ndarray | None
+) -> sp.csr_matrix:
+    """x, the weighted cues, and (when given) every cue times every category probability."""
+    parts = [x, cue_x * weight]
+    if cat_proba is not None:
+        dense = cue_x.toarray()
+        inter = (cat_proba[:, :, None] * dense[:, None, :]).reshape(x.shape[0], -1)
+        parts.append(sp.csr_matrix(inter * weight))
+    return sp.hstack(parts, format="csr", dtype=np.float64)
+
+
+def _cue_terms(cues: CueFeatures | None, categories: list[str]) -> np.ndarray:
+    """Explanation terms of the cue columns (in the order _with_cues appends them)."""
+    if cues is None:
+        return np.array([], dtype=object)
+    names = [str(n) for n in cues.get_feature_names_out()]
+    inter = [
+        f"{n}·{GROUP_LABELS.get('cat:' + c, '其他')}" for c in categories for n in names
+    ]
+    return np.array(names + inter, dtype=object)
 
 
 def _tune_threshold(
@@ -223,6 +296,8 @@ class Classifier:
         self.pipelines: dict[str, Pipeline] = bundle["pipelines"]
         self.terms: np.ndarray = bundle["terms"]
         self._w = {t: _weights(pl.named_steps["clf"]) for t, pl in self.pipelines.items()}
+        self.cues: CueFeatures | None = bundle.get("risk_cues")
+        self.cue_categories: list[str] = list(bundle.get("risk_cue_categories") or [])
 
     @property
     def model_version(self) -> str:
@@ -257,8 +332,10 @@ class Classifier:
         p = self.params
 
         tasks = [t for t in TASKS if t in self.pipelines]
-        probs = {t: self._clf(t).predict_proba(x) for t in tasks}
+        probs = {t: self._clf(t).predict_proba(x) for t in tasks if t not in RISK_TASKS}
         classes = {t: list(self._clf(t).classes_) for t in tasks}
+        x_risk = self._risk_matrix(x, norm, probs["category"], classes["category"])
+        probs |= {t: self._clf(t).predict_proba(x_risk) for t in tasks if t in RISK_TASKS}
 
         rel_p = _prob_of(probs["relevant"], classes["relevant"], True)
         relevant = rel_p >= p["relevant_threshold"]
@@ -284,7 +361,10 @@ class Classifier:
             "risk": risk_idx,
             "rumor": np.array([classes["rumor"].index(bool(r)) if bool(r) in classes["rumor"] else 0 for r in rumor]),
         }
-        contrib = {t: self._contributions(x, t, idx) for t, idx in chosen.items()}
+        contrib = {
+            t: self._contributions(x_risk if t in RISK_TASKS else x, t, idx)
+            for t, idx in chosen.items()
+        }
 
         preds: list[Prediction] = []
         for i in range(n):
@@ -302,7 +382,7 @@ class Classifier:
                 tasks_to_explain += ["category", "risk"]
             if rumor[i]:
                 tasks_to_explain.append("rumor")
-            explanation = self._explain(i, x, contrib, tasks_to_explain)
+            explanation = self._explain(i, x, contrib, tasks_to_explain, x_risk)
             preds.append(
                 Prediction(
                     relevant=is_rel,
@@ -319,6 +399,20 @@ class Classifier:
             )
         return preds
 
+    def _risk_matrix(
+        self, x: sp.csr_matrix, norm: list[str], cat_p: np.ndarray, cat_classes: list[Any]
+    ) -> sp.csr_matrix:
+        """The matrix the risk models read: x plus cues (and cue x category) when trained so."""
+        if self.cues is None:
+            return x
+        cat_proba = None
+        if self.cue_categories:
+            cat_proba = np.zeros((x.shape[0], len(self.cue_categories)))
+            for k, c in enumerate(cat_classes):
+                if str(c) in self.cue_categories:
+                    cat_proba[:, self.cue_categories.index(str(c))] = cat_p[:, k]
+        return _with_cues(x, self.cues.transform(norm), float(self.params["risk_cue_weight"]), cat_proba)
+
     def _contributions(self, x: sp.csr_matrix, task: str, chosen: np.ndarray) -> np.ndarray | None:
         """x_ij * w[chosen class of row i, j] for every stored entry of x (vectorized)."""
         w = self._w.get(task)
@@ -328,12 +422,18 @@ class Classifier:
         return x.data * w[chosen[rows], x.indices]
 
     def _explain(
-        self, i: int, x: sp.csr_matrix, contrib: dict[str, np.ndarray | None], tasks: list[str]
+        self,
+        i: int,
+        x_shared: sp.csr_matrix,
+        contrib: dict[str, np.ndarray | None],
+        tasks: list[str],
+        x_risk: sp.csr_matrix | None = None,
     ) -> list[dict[str, Any]]:
         top = int(self.params.get("explain_top", 5))
-        s, e = x.indptr[i], x.indptr[i + 1]
         out: list[dict[str, Any]] = []
         for task in tasks:
+            x = x_risk if task in RISK_TASKS and x_risk is not None else x_shared
+            s, e = x.indptr[i], x.indptr[i + 1]
             c = contrib.get(task)
             if c is None or e == s:
                 continue

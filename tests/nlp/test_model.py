@@ -55,7 +55,7 @@ def test_prediction_contract(classifier):
         for e in p.explanation:
             assert e["weight"] > 0
             # explanation terms are features of this text (n-grams or lexicon groups)
-            assert e["term"].startswith("[词典]") or all(part in norm for part in e["term"].split(" "))
+            assert e["term"].startswith(("[词典]", "[线索]")) or all(part in norm for part in e["term"].split(" "))
     assert classifier.predict([]) == []
 
 
