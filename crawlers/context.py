@@ -42,3 +42,12 @@ def get_context(crawler: Any) -> CrawlContext:
             raise TypeError(f"{factory!r} must return a crawlers.context.CrawlContext, got {type(ctx).__name__}")
         crawler._yuqing_context = ctx
     return ctx
+
+
+def run_urls(crawler: Any) -> set[str]:
+    """Canonical URLs of the items this crawler yielded in this run (kept in the crawl
+    process: the store learns of them only when the worker has stored them)."""
+    urls = getattr(crawler, "_yuqing_run_urls", None)
+    if urls is None:
+        urls = crawler._yuqing_run_urls = set()
+    return urls

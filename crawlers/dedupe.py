@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from .textnorm import normalize_for_dedupe
+
+log = logging.getLogger(__name__)
 
 SHINGLE = 3  # Chinese has no spaces: character 3-grams carry the wording
 MIN_CHARS = 20  # below this, reposts differ too little to tell from chance overlap
@@ -100,3 +106,98 @@ class NearDuplicateIndex:
         self._lsh.insert(item_id, sig.minhash)
         self._sigs[item_id] = sig.grams
         return True
+
+
+class Deduper:
+    """Links exact and near copies to their first copy (duplicate_of), in arrival order.
+
+    Holds the content hashes and the near-duplicate index of one run: seeded on first use
+    with recent stored originals, then every original it lets through is added, so copies
+    of stored items and of items earlier in the same run are both found. It runs where the
+    items are stored (the pipeline's worker process, or inline), off the crawl's core.
+    """
+
+    def __init__(self, store: Any, threshold: float = 0.8, seed_days: int = 7, seed_max: int = 2000):
+        self.store = store
+        self.index = NearDuplicateIndex(threshold=threshold)
+        self.seed_days, self.seed_max = seed_days, seed_max
+        self.hashes: dict[str, str] = {}  # content hash -> first id seen
+        self.seeded = False
+
+    @classmethod
+    def from_settings(cls, store: Any, settings: Any) -> Deduper:
+        """Threshold and seeding from Scrapy settings (an object with getfloat/getint, or a dict)."""
+        def get(name: str, default: float) -> Any:
+            value = settings.get(name)
+            return default if value is None or value == "" else value
+
+        return cls(store, threshold=float(get("YUQING_NEAR_DUP_THRESHOLD", 0.8)),
+                   seed_days=int(get("YUQING_NEAR_DUP_SEED_DAYS", 7)),
+                   seed_max=int(get("YUQING_NEAR_DUP_SEED_MAX", 2000)))
+
+    def seed(self) -> int:
+        """Index recent stored originals (any source); an empty or odd store is no error."""
+        from store import ItemQuery
+
+        self.seeded = True
+        since = datetime.now(UTC) - timedelta(days=self.seed_days)
+        cursor, loaded = None, 0
+        started = time.monotonic()
+        try:
+            while loaded < self.seed_max:
+                # newest fetched first; published dates can be old, so filter on fetched_at here
+                page = self.store.search_items(ItemQuery(size=min(500, self.seed_max - loaded),
+                                                         cursor=cursor, sort=[("fetched_at", "desc")]))
+                if page.items and page.items[-1].fetched_at < since:
+                    page.items = [i for i in page.items if i.fetched_at >= since]
+                    page.next_cursor = None
+                for it in page.items:
+                    self.index.add(it.id, it.text)
+                    if it.content_hash:
+                        self.hashes.setdefault(it.content_hash, it.id)
+                loaded += len(page.items)
+                cursor = page.next_cursor
+                if not cursor or not page.items:
+                    break
+        except Exception as exc:  # noqa: BLE001 - crawling goes on with an unseeded index
+            log.warning("near-duplicate index not seeded: %s", exc)
+        log.info("near-duplicate index seeded with %d items in %.2fs", loaded, time.monotonic() - started)
+        return loaded
+
+    def mark(self, items: list[Any]) -> tuple[int, int]:
+        """Set content_hash and duplicate_of on the items in place; (exact, near) counts.
+        Items that already point at a first copy are left as they are."""
+        if not self.seeded:
+            self.seed()
+        exact = near = 0
+        for item in items:
+            if item.content_hash is None:
+                item.content_hash = content_hash(item.text or item.title)
+            if item.duplicate_of:
+                continue
+            original = None
+            if item.content_hash:
+                original = self.hashes.get(item.content_hash)
+                if original is None:
+                    try:
+                        found = self.store.find_by_content_hash(item.content_hash)
+                    except Exception as exc:  # noqa: BLE001 - without the lookup it may be stored as new
+                        log.warning("find_by_content_hash failed: %s", exc)
+                        found = None
+                    if found is not None and found.id != item.id:
+                        # a stored copy may itself be a duplicate: link to the first copy
+                        original = found.duplicate_of or found.id
+            if original is not None and original != item.id:
+                item.duplicate_of = original
+                exact += 1
+                continue
+            sig = self.index.signature(item.text)  # once, for both the query and the add
+            similar = self.index.query(sig)
+            if similar is not None and similar != item.id:
+                item.duplicate_of = similar
+                near += 1
+                continue
+            if item.content_hash:
+                self.hashes.setdefault(item.content_hash, item.id)
+            self.index.add(item.id, sig)
+        return exact, near

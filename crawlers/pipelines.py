@@ -1,7 +1,8 @@
 """Item pipeline: normalize -> deduplicate -> classify + store -> hand to alerts (in a worker process).
 
 Spiders yield plain dicts; NormalizePipeline turns them into store.Item. Duplicates
-(exact by content hash, near by MinHash LSH) are stored pointing at the first copy
+(exact by content hash, near by MinHash LSH; found in the worker process beside
+classify + store, crawlers.dedupe.Deduper) are stored pointing at the first copy
 (duplicate_of, hidden from default searches) and raise its spread count; they are not
 classified nor handed to alerts. Originals are classified in batches.
 """
@@ -11,17 +12,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.exceptions import DropItem
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 
-from store import Item, ItemQuery, item_id_for
+from store import Item, item_id_for
 
-from .context import DEFAULT_FACTORY, get_context
-from .dedupe import NearDuplicateIndex, content_hash
+from .context import DEFAULT_FACTORY, get_context, run_urls
+from .dedupe import Deduper
 from .textnorm import detect_script
 from .worker import BatchResult, StoreWorker, acquire, process_batch, release
 
@@ -59,82 +60,35 @@ class NormalizePipeline:
             published_at=published.astimezone(UTC) if isinstance(published, datetime) else None,
             fetched_at=datetime.now(UTC), script=detect_script(f"{title}\n{text}"),  # type: ignore[arg-type]
             reposts=item.get("reposts"), comments=item.get("comments"), likes=item.get("likes"),
-            content_hash=content_hash(text or title),
-        )
+        )  # content_hash: set by the Deduper where the item is stored (off this core)
 
 
 class DedupePipeline:
-    """Marks exact and near copies with duplicate_of = the first copy's id."""
+    """Drops items seen twice in this run or already stored; remembers this run's URLs.
+
+    The content hash and the exact / near-duplicate search (normalization, MinHash, LSH)
+    run where the items are stored (crawlers.dedupe.Deduper, in the pipeline's worker
+    process), so they use the second core instead of the crawl's. The canonical URLs of
+    this run's items are kept here, in the crawl process, so the spiders' known-URL checks
+    and paging stops see items that are still on their way to the store.
+    """
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
-        s = crawler.settings
-        self.index = NearDuplicateIndex(threshold=s.getfloat("YUQING_NEAR_DUP_THRESHOLD", 0.8))
-        self.seed_days = s.getint("YUQING_NEAR_DUP_SEED_DAYS", 7)
-        self.seed_max = s.getint("YUQING_NEAR_DUP_SEED_MAX", 2000)
-        self.hashes: dict[str, str] = {}  # content hash -> first id seen in this run
         self.seen_ids: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupePipeline:
         return cls(crawler)
 
-    def open_spider(self, spider: Any = None) -> None:
-        """Seed the near-duplicate index with recent stored originals (any source)."""
-        store = get_context(self.crawler).store
-        since = datetime.now(UTC) - timedelta(days=self.seed_days)
-        cursor, loaded = None, 0
-        started = time.monotonic()
-        try:
-            while loaded < self.seed_max:
-                # newest fetched first; published dates can be old, so filter on fetched_at here
-                page = store.search_items(ItemQuery(size=min(500, self.seed_max - loaded),
-                                                    cursor=cursor, sort=[("fetched_at", "desc")]))
-                if page.items and page.items[-1].fetched_at < since:
-                    page.items = [i for i in page.items if i.fetched_at >= since]
-                    page.next_cursor = None
-                for it in page.items:
-                    self.index.add(it.id, it.text)
-                    if it.content_hash:
-                        self.hashes.setdefault(it.content_hash, it.id)
-                loaded += len(page.items)
-                cursor = page.next_cursor
-                if not cursor or not page.items:
-                    break
-        except Exception as exc:  # an empty or odd store must not stop crawling
-            log.warning("near-duplicate index not seeded: %s", exc)
-        log.info("near-duplicate index seeded with %d items in %.2fs", loaded, time.monotonic() - started)
-
     def process_item(self, item: Item, spider: Any = None) -> Item:
-        stats = self.crawler.stats
         if item.id in self.seen_ids:
             raise DropItem(f"same item twice in one run: {item.url}", log_level="DEBUG")
         self.seen_ids.add(item.id)
-        store = get_context(self.crawler).store
-        if store.get_item(item.id) is not None:
-            stats.inc_value("yuqing/already_stored")
+        run_urls(self.crawler).add(item.url)
+        if get_context(self.crawler).store.get_item(item.id) is not None:
+            self.crawler.stats.inc_value("yuqing/already_stored")
             raise DropItem(f"already stored: {item.url}", log_level="DEBUG")
-        original = None
-        if item.content_hash:
-            original = self.hashes.get(item.content_hash)
-            if original is None:
-                found = store.find_by_content_hash(item.content_hash)
-                if found is not None:
-                    # a stored copy may itself be a duplicate: link to the first copy
-                    original = found.duplicate_of or found.id
-        if original is not None and original != item.id:
-            item.duplicate_of = original
-            stats.inc_value("yuqing/duplicates_exact")
-            return item
-        sig = self.index.signature(item.text)  # once, for both the query and the add
-        near = self.index.query(sig)
-        if near is not None and near != item.id:
-            item.duplicate_of = near
-            stats.inc_value("yuqing/duplicates_near")
-            return item
-        if item.content_hash:
-            self.hashes[item.content_hash] = item.id
-        self.index.add(item.id, sig)
         return item
 
 
@@ -158,6 +112,7 @@ class ClassifyStorePipeline:
         self.buffer: list[Item] = []
         self.first_buffered = 0.0
         self.worker: StoreWorker | None = None
+        self.deduper: Deduper | None = None
         self.key = f"{id(self):x}"
         self._timer: LoopingCall | None = None
 
@@ -196,17 +151,27 @@ class ClassifyStorePipeline:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        if self.worker is not None and self.worker.submit(self.key, batch):
+        if self.worker is not None and self.worker.submit(self.key, batch, dedupe=True):
             return
-        self._apply(process_batch(get_context(self.crawler), batch))
+        self._apply(process_batch(get_context(self.crawler), batch, self._inline_deduper()))
 
     def _on_result(self, result: BatchResult | None, items: list[Item]) -> None:
         if result is None:  # the worker could not do it: do it here
-            result = process_batch(get_context(self.crawler), items)
+            result = process_batch(get_context(self.crawler), items, self._inline_deduper())
         self._apply(result)
+
+    def _inline_deduper(self) -> Deduper:
+        # built on first inline batch only: with a live worker, the worker's Deduper does this
+        if self.deduper is None:
+            self.deduper = Deduper.from_settings(get_context(self.crawler).store, self.crawler.settings)
+        return self.deduper
 
     def _apply(self, result: BatchResult) -> None:
         stats = self.crawler.stats
+        if result.duplicates_exact:
+            stats.inc_value("yuqing/duplicates_exact", result.duplicates_exact)
+        if result.duplicates_near:
+            stats.inc_value("yuqing/duplicates_near", result.duplicates_near)
         stats.inc_value("yuqing/stored", result.stored)
         stats.inc_value("yuqing/stored_duplicates", result.duplicates)
         if result.classified:

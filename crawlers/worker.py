@@ -25,6 +25,7 @@ from typing import Any
 from store import Item
 
 from .context import CrawlContext
+from .dedupe import Deduper
 
 log = logging.getLogger(__name__)
 _LABEL_FIELDS = ("relevant", "category", "risk", "rumor_suspected", "sentiment", "model_version", "district")
@@ -39,6 +40,8 @@ class BatchResult:
     classified: int = 0
     classify_failed: int = 0
     classify_ms: int = 0
+    duplicates_exact: int = 0  # linked to their first copy by the Deduper (same content hash)
+    duplicates_near: int = 0  # ... or by MinHash LSH + shingle Jaccard
     errors: list[str] = field(default_factory=list)
 
 
@@ -95,9 +98,20 @@ def store_items(ctx: CrawlContext, items: list[Item], result: BatchResult) -> No
             log.exception("on_stored failed for %d items", len(originals))
 
 
-def process_batch(ctx: CrawlContext, items: list[Item]) -> BatchResult:
-    """Classify the originals (duplicates keep no labels of their own), store all, hand on."""
+def dedupe(deduper: Deduper | None, items: list[Item], result: BatchResult) -> None:
+    """Link copies to their first copy (in place), counted into the result."""
+    if deduper is None:
+        return
+    exact, near = deduper.mark(items)
+    result.duplicates_exact += exact
+    result.duplicates_near += near
+
+
+def process_batch(ctx: CrawlContext, items: list[Item], deduper: Deduper | None = None) -> BatchResult:
+    """Find duplicates (with a deduper), classify the originals (duplicates keep no labels of
+    their own), store all, hand on."""
     result = BatchResult()
+    dedupe(deduper, items, result)
     originals = [i for i in items if not i.duplicate_of]
     result.classified, result.classify_failed, result.classify_ms = classify(ctx.classifier, originals)
     store_items(ctx, items, result)
@@ -106,14 +120,17 @@ def process_batch(ctx: CrawlContext, items: list[Item]) -> BatchResult:
 
 # ---------------------------------------------------------------------- the child process
 
-_Job = tuple[str, int, list[Item]]  # (crawler key, batch number, items)
+_Job = tuple[str, int, list[Item], bool]  # (crawler key, batch number, items, find duplicates?)
 
 
-def _process_jobs(ctx: CrawlContext, jobs: list[_Job], outbox: Any) -> None:
-    originals = [i for _k, _n, items in jobs for i in items if not i.duplicate_of]
+def _process_jobs(ctx: CrawlContext, deduper: Deduper, jobs: list[_Job], outbox: Any) -> None:
+    results = [BatchResult() for _ in jobs]
+    for (_k, _n, items, find_dups), result in zip(jobs, results, strict=True):  # in arrival order
+        if find_dups:
+            dedupe(deduper, items, result)
+    originals = [i for _k, _n, items, _d in jobs for i in items if not i.duplicate_of]
     done, failed, ms = classify(ctx.classifier, originals)  # one model call for all waiting batches
-    for key, batch_no, items in jobs:
-        result = BatchResult()
+    for (key, batch_no, items, _d), result in zip(jobs, results, strict=True):
         share = sum(1 for i in items if not i.duplicate_of)
         if originals:
             result.classified = share if done else 0
@@ -134,9 +151,12 @@ def _worker_main(factory_path: str, settings_values: dict[str, Any], inbox: Any,
         from scrapy.settings import Settings
         from scrapy.utils.misc import load_object
 
-        ctx = load_object(factory_path)(Settings(settings_values))
+        settings = Settings(settings_values)
+        ctx = load_object(factory_path)(settings)
         if not isinstance(ctx, CrawlContext):
             raise TypeError(f"{factory_path} must return a crawlers.context.CrawlContext")
+        # one index for every crawler this worker serves: copies across sources are found too
+        deduper = Deduper.from_settings(ctx.store, settings)
     except BaseException as exc:
         outbox.put(("fatal", None, None, f"{type(exc).__name__}: {exc}"))
         return
@@ -157,7 +177,7 @@ def _worker_main(factory_path: str, settings_values: dict[str, Any], inbox: Any,
                 break
             jobs.append(nxt)
             size += len(nxt[2])
-        _process_jobs(ctx, jobs, outbox)
+        _process_jobs(ctx, deduper, jobs, outbox)
     close = getattr(ctx.store, "close", None)
     if callable(close):
         close()
@@ -206,15 +226,16 @@ class StoreWorker:
     def pending_for(self, key: str) -> int:
         return sum(1 for k, _items in self.pending.values() if k == key)
 
-    def submit(self, key: str, items: list[Item]) -> bool:
-        """Queue a batch; False when the worker is gone (process it inline instead)."""
+    def submit(self, key: str, items: list[Item], dedupe: bool = False) -> bool:
+        """Queue a batch; False when the worker is gone (process it inline instead).
+        With dedupe, the worker first links copies to their first copy (crawlers.dedupe)."""
         if self.dead:
             return False
         batch_no, self._next = self._next, self._next + 1
         self.pending[batch_no] = (key, items)
         while True:
             try:
-                self.inbox.put((key, batch_no, items), timeout=0.5)
+                self.inbox.put((key, batch_no, items, dedupe), timeout=0.5)
                 return True
             except queue.Full:
                 self.poll()  # answers may be waiting, and a dead worker must not block us forever

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from w3lib.html import remove_tags, replace_entities
 
 from ..config import SourceConfig
-from ..context import CrawlContext, get_context
+from ..context import CrawlContext, get_context, run_urls
 from ..dates import parse_datetime
 from ..encoding import as_text_response
 from ..urls import canonical_url
@@ -120,11 +120,17 @@ class SourceSpider(scrapy.Spider):
         """Canonical URLs already stored (so they are not fetched again)."""
         if not urls:
             return set()
+        # this run's items may still be on their way to the store (the pipeline's worker)
+        this_run = run_urls(self.crawler)
+        known = {u for u in urls if u in this_run}
+        ask = [u for u in urls if u not in known]
+        if not ask:
+            return known
         try:
-            return set(self.context.store.known_urls(urls))
+            return known | set(self.context.store.known_urls(ask))
         except Exception as exc:  # a store hiccup must not stop the crawl; fetch again
             self.record_error(f"store.known_urls failed: {exc}")
-            return set()
+            return known
 
     # ---- errors and health ---------------------------------------------------------
     def record_error(self, message: str) -> None:
