@@ -191,24 +191,33 @@ def _bare(base: str, concurrency: int) -> dict[str, Any]:
             "cpu_seconds": _cpu_since(cpu)["crawl"]}
 
 
-_BENCH_CLASSIFIER: Any = None  # loaded before the timed crawl; the context factory hands it out
+class _LazyModel:
+    """The benchmark's classifier: loaded on the first predict. The crawl process never
+    calls it while the pipeline's worker classifies (only when batches come back to be done
+    inline), so, as with service.wiring's LazyClassifier, it does not hold the model."""
+
+    def __init__(self, model_dir: Path):
+        self.model_dir = model_dir
+        self._classifier: Any = None
+
+    def predict(self, texts: list[str], titles: list[str] | None = None) -> list[Any]:
+        if self._classifier is None:
+            from nlp import load_classifier
+
+            self._classifier = load_classifier(self.model_dir)
+        return self._classifier.predict(texts, titles=titles)
 
 
 def bench_context(settings: Any) -> Any:
-    """Scrapy YUQING_CONTEXT_FACTORY for the benchmark: a temporary SQLite store, the model,
-    and an on_stored hand-off that appends the stored ids to a file (counted afterwards).
-
-    The pipeline's worker process calls this too: it loads the same model from its directory.
+    """Scrapy YUQING_CONTEXT_FACTORY for the benchmark: a temporary SQLite store, the model
+    (loaded on first use), and an on_stored hand-off that appends the stored ids to a file
+    (counted afterwards). The pipeline's worker process calls this too and classifies.
     """
-    global _BENCH_CLASSIFIER
     from store import StoreConfig, open_store
 
     from .context import CrawlContext
 
-    if _BENCH_CLASSIFIER is None and settings.get("YUQING_BENCH_MODEL_DIR"):
-        from nlp import load_classifier
-
-        _BENCH_CLASSIFIER = load_classifier(Path(settings.get("YUQING_BENCH_MODEL_DIR")))
+    model_dir = settings.get("YUQING_BENCH_MODEL_DIR")
     store = open_store(StoreConfig(sqlite_path=settings.get("YUQING_BENCH_DB")))
     handoff = settings.get("YUQING_BENCH_HANDOFF")
 
@@ -217,35 +226,33 @@ def bench_context(settings: Any) -> Any:
             with open(handoff, "a", encoding="utf-8") as fh:
                 fh.write("".join(f"{i.id}\n" for i in items))
 
-    return CrawlContext(store=store, classifier=_BENCH_CLASSIFIER, on_stored=on_stored, sources=[])
+    return CrawlContext(store=store, classifier=_LazyModel(Path(model_dir)) if model_dir else None,
+                        on_stored=on_stored, sources=[])
 
 
-def _load_model(workdir: Path) -> tuple[Any, str, Path | None]:
-    """The active model of the service's model dir; else the default one trained from
-    nlp's packaged data into the work dir; else none (and say why)."""
-    global _BENCH_CLASSIFIER
+def _model_dir(workdir: Path) -> tuple[str, Path | None]:
+    """The service's model dir when it has an active model; else a default one trained from
+    nlp's packaged data into the work dir; else none (and say why). Run by the benchmark
+    driver, so the measured crawl process loads no model of its own."""
     try:
-        from nlp import load_classifier
         from nlp.registry import ModelRegistry
     except ImportError as exc:
-        return None, f"no classifier: nlp cannot be imported ({exc})", None
+        return f"no classifier: nlp cannot be imported ({exc})", None
     model_dir = Path(os.environ.get("YUQING_MODEL_DIR") or REPO / "var" / "models")
     try:
         if ModelRegistry(model_dir).active():
-            _BENCH_CLASSIFIER = load_classifier(model_dir)
-            return _BENCH_CLASSIFIER, f"active model in {model_dir}", model_dir
+            return f"active model in {model_dir}", model_dir
         tmp_models = workdir / "models"
         ModelRegistry(tmp_models).ensure_active(lambda _m: None)
-        _BENCH_CLASSIFIER = load_classifier(tmp_models)
-        return _BENCH_CLASSIFIER, "default model trained from nlp's packaged data (no active model)", tmp_models
+        return "default model trained from nlp's packaged data (no active model)", tmp_models
     except Exception as exc:  # the benchmark still measures the rest of the pipeline
-        return None, f"no classifier: {type(exc).__name__}: {exc}", None
+        return f"no classifier: {type(exc).__name__}: {exc}", None
 
 
-def _ours(base: str, concurrency: int, workdir: Path, pages: int) -> dict[str, Any]:
+def _ours(base: str, concurrency: int, workdir: Path, pages: int, model_dir: Path | None,
+          model_note: str) -> dict[str, Any]:
     from .runner import crawl
 
-    _, model_note, model_dir = _load_model(workdir)
     handoff = workdir / "handed_on.txt"
     sources = workdir / "bench_sources.yaml"
     sources.write_text(
@@ -313,8 +320,9 @@ def run(pages: int = 2000, concurrency: int = 16) -> dict[str, Any]:
             raise RuntimeError("the benchmark site did not start")
         with tempfile.TemporaryDirectory(prefix="yuqing-bench-") as tmp:
             bare = _child(["bare", "--base", base, "--concurrency", str(concurrency)])
+            model_note, model_dir = _model_dir(Path(tmp))
             ours = _child(["ours", "--base", base, "--concurrency", str(concurrency), "--workdir", tmp,
-                           "--pages", str(pages)])
+                           "--pages", str(pages), "--model-dir", str(model_dir or ""), "--model-note", model_note])
     finally:
         server.terminate()
         server.wait(10)
@@ -341,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base")
     parser.add_argument("--workdir")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--model-dir", default="")
+    parser.add_argument("--model-note", default="")
     args = parser.parse_args(argv)
     if args.mode == "serve":
         asyncio.run(_serve(build_site(args.pages), args.port))
@@ -353,7 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "ours":
         if not args.base or not args.workdir:
             parser.error("ours needs --base and --workdir")
-        print(json.dumps(_ours(args.base, args.concurrency, Path(args.workdir), args.pages), ensure_ascii=False))
+        if args.model_dir:
+            model_dir, note = Path(args.model_dir), args.model_note or f"model in {args.model_dir}"
+        else:
+            note, model_dir = _model_dir(Path(args.workdir))
+        print(json.dumps(_ours(args.base, args.concurrency, Path(args.workdir), args.pages, model_dir, note),
+                         ensure_ascii=False))
         return 0
     print(json.dumps(run(args.pages, args.concurrency), ensure_ascii=False, indent=2))
     return 0
@@ -361,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Run inside the importable module: Scrapy loads crawlers.bench.bench_context by name,
-    # and it must see the classifier this process loaded (not __main__'s copy).
+    # and module-level state must be the importable module's (not __main__'s copy).
     from crawlers.bench import main as _main
 
     sys.exit(_main())

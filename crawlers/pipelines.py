@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 from twisted.internet.defer import Deferred
@@ -22,9 +22,10 @@ from twisted.internet.task import LoopingCall
 from store import Item, item_id_for
 
 from .context import DEFAULT_FACTORY, get_context, run_urls
-from .dedupe import Deduper
-from .textnorm import detect_script
 from .worker import BatchResult, StoreWorker, acquire, process_batch, release
+
+if TYPE_CHECKING:
+    from .dedupe import Deduper
 
 log = logging.getLogger(__name__)
 _SPACES_RE = re.compile(r"[ \t\u3000\xa0]+")
@@ -39,7 +40,7 @@ def clean_text(text: str) -> str:
 
 
 class NormalizePipeline:
-    """dict from a spider -> store.Item with id, cleaned text, script, hash, fetched_at."""
+    """dict from a spider -> store.Item with id, cleaned text, fetched_at."""
 
     def process_item(self, item: Any, spider: Any = None) -> Item:
         if isinstance(item, Item):
@@ -58,9 +59,9 @@ class NormalizePipeline:
             id=item_id, url=item["url"], source=source, source_type=item.get("source_type") or "web",
             title=title, text=text or title, author=(item.get("author") or None),
             published_at=published.astimezone(UTC) if isinstance(published, datetime) else None,
-            fetched_at=datetime.now(UTC), script=detect_script(f"{title}\n{text}"),  # type: ignore[arg-type]
+            fetched_at=datetime.now(UTC),
             reposts=item.get("reposts"), comments=item.get("comments"), likes=item.get("likes"),
-        )  # content_hash: set by the Deduper where the item is stored (off this core)
+        )  # script and content_hash: set where the item is stored (crawlers.worker.prepare, off this core)
 
 
 class DedupePipeline:
@@ -163,6 +164,8 @@ class ClassifyStorePipeline:
     def _inline_deduper(self) -> Deduper:
         # built on first inline batch only: with a live worker, the worker's Deduper does this
         if self.deduper is None:
+            from .dedupe import Deduper
+
             self.deduper = Deduper.from_settings(get_context(self.crawler).store, self.crawler.settings)
         return self.deduper
 

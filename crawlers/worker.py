@@ -20,12 +20,14 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store import Item
 
 from .context import CrawlContext
-from .dedupe import Deduper
+
+if TYPE_CHECKING:  # imported where used: the crawl process needs neither numpy nor datasketch
+    from .dedupe import Deduper
 
 log = logging.getLogger(__name__)
 _LABEL_FIELDS = ("relevant", "category", "risk", "rumor_suspected", "sentiment", "model_version", "district")
@@ -98,20 +100,26 @@ def store_items(ctx: CrawlContext, items: list[Item], result: BatchResult) -> No
             log.exception("on_stored failed for %d items", len(originals))
 
 
-def dedupe(deduper: Deduper | None, items: list[Item], result: BatchResult) -> None:
-    """Link copies to their first copy (in place), counted into the result."""
+def prepare(deduper: Deduper | None, items: list[Item], result: BatchResult) -> None:
+    """Finish the items the crawl pipeline handed over (in place): their script (简/繁) and
+    content hash, and copies linked to their first copy, counted into the result. This
+    per-character work is done here, beside classify + store, not in the crawl process."""
     if deduper is None:
         return
+    from .textnorm import detect_script
+
+    for item in items:
+        item.script = detect_script(f"{item.title}\n{item.text}")  # type: ignore[assignment]
     exact, near = deduper.mark(items)
     result.duplicates_exact += exact
     result.duplicates_near += near
 
 
 def process_batch(ctx: CrawlContext, items: list[Item], deduper: Deduper | None = None) -> BatchResult:
-    """Find duplicates (with a deduper), classify the originals (duplicates keep no labels of
+    """Prepare and find duplicates (with a deduper: items from the crawl pipeline), classify the originals (duplicates keep no labels of
     their own), store all, hand on."""
     result = BatchResult()
-    dedupe(deduper, items, result)
+    prepare(deduper, items, result)
     originals = [i for i in items if not i.duplicate_of]
     result.classified, result.classify_failed, result.classify_ms = classify(ctx.classifier, originals)
     store_items(ctx, items, result)
@@ -127,7 +135,7 @@ def _process_jobs(ctx: CrawlContext, deduper: Deduper, jobs: list[_Job], outbox:
     results = [BatchResult() for _ in jobs]
     for (_k, _n, items, find_dups), result in zip(jobs, results, strict=True):  # in arrival order
         if find_dups:
-            dedupe(deduper, items, result)
+            prepare(deduper, items, result)
     originals = [i for _k, _n, items, _d in jobs for i in items if not i.duplicate_of]
     done, failed, ms = classify(ctx.classifier, originals)  # one model call for all waiting batches
     for (key, batch_no, items, _d), result in zip(jobs, results, strict=True):
@@ -155,6 +163,8 @@ def _worker_main(factory_path: str, settings_values: dict[str, Any], inbox: Any,
         ctx = load_object(factory_path)(settings)
         if not isinstance(ctx, CrawlContext):
             raise TypeError(f"{factory_path} must return a crawlers.context.CrawlContext")
+        from .dedupe import Deduper
+
         # one index for every crawler this worker serves: copies across sources are found too
         deduper = Deduper.from_settings(ctx.store, settings)
     except BaseException as exc:
