@@ -181,28 +181,30 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_models_activate(args: argparse.Namespace, settings: Settings) -> int:
+def _switch_model(settings: Settings, change: Callable[[Any], str], failed: str, done: str) -> int:
+    """Activate and rollback differ only in the registry call and the words shown."""
     from nlp.registry import RegistryError
 
     try:
-        _registry(settings).activate(args.version)
+        version = change(_registry(settings))
     except RegistryError as exc:
-        _say(f"无法启用：{exc}")
+        _say(f"{failed}：{exc}")
         return 1
-    print(f"已启用模型 {args.version}")
+    print(f"{done} {version}")
     return 0
+
+
+def _activate(registry: Any, version: str) -> str:
+    registry.activate(version)
+    return version
+
+
+def cmd_models_activate(args: argparse.Namespace, settings: Settings) -> int:
+    return _switch_model(settings, lambda r: _activate(r, args.version), "无法启用", "已启用模型")
 
 
 def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from nlp.registry import RegistryError
-
-    try:
-        version = _registry(settings).rollback()
-    except RegistryError as exc:
-        _say(f"无法回退：{exc}")
-        return 1
-    print(f"已回退到模型 {version}")
-    return 0
+    return _switch_model(settings, lambda r: r.rollback(), "无法回退", "已回退到模型")
 
 
 # ---- evaluate --------------------------------------------------------------------
