@@ -8,28 +8,15 @@ passes the database path (YUQING_TEST_DB) and a file where handed-on ids are app
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from crawlers.context import CrawlContext
+from nlp import Prediction
 from store.sqlite_store import SQLiteStore
 
 WATCH = {"家暴": "domestic_violence", "家庭暴力": "domestic_violence", "拐卖": "trafficking_missing",
          "失踪": "trafficking_missing", "性侵": "sexual_violence", "欺凌": "school_safety"}
-
-
-@dataclass
-class Prediction:
-    relevant: bool
-    category: str
-    risk: int
-    rumor_suspected: bool
-    sentiment: str
-    scores: dict[str, Any] = field(default_factory=dict)
-    explanation: list[dict[str, Any]] = field(default_factory=list)
-    district: str | None = None
-    script: str = "simplified"
-    model_version: str = "test-keywords-1"
+VERSION = "test-keywords-1"
 
 
 class KeywordClassifier:
@@ -46,9 +33,9 @@ class KeywordClassifier:
             hits = [(w, c) for w, c in WATCH.items() if w in full]
             if hits:
                 out.append(Prediction(True, hits[0][1], 2, False, "negative",
-                                      explanation=[{"word": hits[0][0]}]))
+                                      explanation=[{"word": hits[0][0]}], model_version=VERSION))
             else:
-                out.append(Prediction(False, "none", 0, False, "neutral"))
+                out.append(Prediction(False, "none", 0, False, "neutral", model_version=VERSION))
         return out
 
 
