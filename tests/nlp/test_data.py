@@ -73,3 +73,26 @@ def test_fingerprint_ignores_order_but_not_labels():
     a, b = GOOD, GOOD | {"id": "x2", "text": "另一条"}
     assert fingerprint([a, b]) == fingerprint([b, a])
     assert fingerprint([a, b]) != fingerprint([a, b | {"risk": 3}])
+
+
+def test_near_copies_finds_a_reworded_copy_and_ignores_other_text():
+    from nlp.data.leakage import near_copies
+
+    original = GOOD | {"id": "o", "text": "河西区一男子酒后持刀砍伤妻子，妻子颈部多处受伤，已送医抢救，嫌疑人被警方控制。"}
+    reworded = GOOD | {"id": "r", "text": "河西区一男子酒后持刀砍伤妻子，妻子手臂多处受伤，已送医抢救，嫌疑人已被警方控制。"}
+    other = GOOD | {"id": "x", "text": "南开区某小学开展防拐演练，民警为孩子们讲解如何识别陌生人。"}
+    pairs = near_copies([original], [reworded, other])
+    assert [(p.left_id, p.right_id) for p in pairs] == [("o", "r")]
+    assert 0.5 <= pairs[0].similarity < 1.0
+
+
+def test_no_training_item_is_a_near_copy_of_an_evaluation_item():
+    """Held-out and independent figures mean something only if no training item
+    repeats an evaluation item in other words."""
+    from nlp.data import DATA_DIR
+    from nlp.data.leakage import near_copies
+
+    train, held = split(load_labeled(strict=False))
+    independent = load_labeled([DATA_DIR / "independent" / "check.jsonl"])
+    assert near_copies(train, held) == []
+    assert near_copies(train + held, independent) == []
