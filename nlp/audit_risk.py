@@ -36,7 +36,10 @@ REFUTED = re.compile(
 POLICY = re.compile(
     r"典型案例|司法解释|指引|制度|印发|出台|条例|倡议|提醒|家长课堂|以案释法|法官说法|律师"
     r"|主题教育|手记|心理咨询师|一站式|今年以来|犯罪情况|死亡率"
+    r"|科普|调查显示|受访|二审|维持原判"
 )
+# The injury is minor or already behind the victim: the writer's level stands.
+MILD = re.compile(r"擦伤|没大碍|无大碍|获救|已返校|已康复")
 # One case with a victim is reported (not an opinion about such cases in general).
 CASE = re.compile(
     r"一名|一位|\d+名|\d+岁|两名|两宗|\d+宗|男子|女子|被告人|嫌疑人|我家|我女儿|我儿子|孩子被|"
@@ -86,7 +89,7 @@ RULES: tuple[Rule, ...] = (
     Rule("institution", 2, "an institution failing or harming those in its care is at least warning (2)",
          lambda s, it: bool(INSTITUTION.search(s) and STAFF.search(s) and STAFF_ACT.search(s))),
     Rule("injury", 2, "a case with injury is at least warning (2)",
-         lambda s, it: bool(INJURY.search(s))),
+         lambda s, it: bool(INJURY.search(s)) and not MILD.search(s)),
 )
 
 

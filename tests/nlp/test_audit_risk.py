@@ -27,6 +27,11 @@ def test_refutations_opinions_policy_and_rumors_are_left_alone():
     assert required_floor(_item("全国孕产妇死亡率降至历史新低，一名专家解读。"))[0] == 0
     assert required_floor(_item("一名儿童遇害的消息在群里传", rumor_suspected=True))[0] == 0
     assert required_floor(_item("一名儿童遇害", relevant=False, category="none", risk=0))[0] == 0
+    # a minor injury, or one the victim has left behind, keeps the writer's level
+    assert required_floor(_item("一名三年级学生课间在走廊摔倒，下巴擦伤，已返校上课。"))[0] == 0
+    assert required_floor(_item("一名学生课间在走廊摔倒，下巴缝了3针。"))[0] == 2
+    # a survey counts victims in general, not one case's
+    assert required_floor(_item("调查显示，一名受访女性中就有一名曾遭网络骚扰，多名女性被骚扰。"))[0] == 0
     # a relative's death in passing is no death of the case's victim
     assert required_floor(_item("我家奶奶去年去世了，一名亲戚想抢房子。"))[0] == 0
 
