@@ -60,7 +60,7 @@ MANY = re.compile(
 # staff of an institution that cares for women or children harmed them or failed them
 INSTITUTION = re.compile(r"幼儿园|学校|医院|福利院|托育|托管班|养老院|派出所|机构")
 STAFF = re.compile(r"老师|教师|幼师|医生|护士|园长|校长|工作人员|保育员|民警|院方|园方|校方")
-STAFF_ACT = re.compile(r"体罚|虐待|推搡|殴打|打了|扇|针扎|拒收|延误|失职|不作为|隐瞒|包庇|不予立案|拒绝立案|罚站")
+STAFF_ACT = re.compile(r"体罚|虐待|推搡|殴打|打了(?!一架)|扇|针扎|拒收|延误|失职|不作为|隐瞒|包庇|不予立案|拒绝立案|罚站")
 HARM = re.compile(r"猥亵|性侵|强奸|虐待|中毒|受伤|拐卖|被拐|殴打|体罚|欺凌|偷拍|骚扰|敲诈")
 
 

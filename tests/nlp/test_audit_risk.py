@@ -30,6 +30,9 @@ def test_refutations_opinions_policy_and_rumors_are_left_alone():
     # a minor injury, or one the victim has left behind, keeps the writer's level
     assert required_floor(_item("一名三年级学生课间在走廊摔倒，下巴擦伤，已返校上课。"))[0] == 0
     assert required_floor(_item("一名学生课间在走廊摔倒，下巴缝了3针。"))[0] == 2
+    # pupils who fought each other are no institution failing them
+    assert required_floor(_item("我家孩子在学校跟同学打了一架，老师调解过了。"))[0] == 0
+    assert required_floor(_item("我家孩子在学校被老师打了，老师不承认。"))[0] == 2
     # a survey counts victims in general, not one case's
     assert required_floor(_item("调查显示，一名受访女性中就有一名曾遭网络骚扰，多名女性被骚扰。"))[0] == 0
     # a relative's death in passing is no death of the case's victim
