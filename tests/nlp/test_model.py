@@ -70,3 +70,25 @@ def test_model_beats_majority_baseline_on_heldout(classifier):
     majority_f1 = 2 * p / (1 + p) if p >= 0.5 else 0.0
     assert overall["relevance_f1"] > majority_f1 + 0.05
     assert report["tasks"]["category"]["macro_f1"] > 0.3
+
+
+def test_warning_is_decided_on_relevance_times_risk(classifier):
+    """risk >= 2 exactly when P(relevant) x P(risk >= 2) reaches the CV-tuned threshold,
+    so a doubtful relevance cannot give a warning a confident one would not."""
+    params = classifier.params
+    assert params["risk_joint_relevance"] is True
+    threshold = params["risk_ge2_threshold"]
+    assert 0.3 <= threshold <= 0.7
+    items = load_labeled(strict=False)
+    _, held = split(items)
+    preds = classifier.predict([it["text"] for it in held[:400]], [it["title"] for it in held[:400]])
+    raised = 0
+    for p in preds:
+        warning = p.scores["risk_ge2"]
+        assert 0.0 <= warning <= p.scores["relevant"] + 1e-4
+        if p.relevant and abs(warning - threshold) > 1e-4:  # scores are rounded to 4 places
+            assert (p.risk >= 2) == (warning >= threshold)
+        raised += p.risk >= 2
+        if not p.relevant:
+            assert p.risk == 0
+    assert 0 < raised < len(preds)
