@@ -30,7 +30,10 @@ def test_demo_sources_crawl_the_demo_site(crawl, demo_base):
     by = report["by_name"]
     assert set(by) == {"demo_rss", "demo_news", "demo_gbk", "demo_weibo", "demo_forum"}  # enabled ones
     for name, src in by.items():
-        assert src["ok"] and src["stored"] > 0 and src["errors"] == 0, (name, src)
+        # demo_rss and demo_news reach the same articles: whichever source runs first
+        # stores one, the other finds it already known (each article is stored once).
+        assert src["ok"] and src["stored"] + src["already_known"] > 0 and src["errors"] == 0, (name, src)
+    assert by["demo_rss"]["stored"] + by["demo_news"]["stored"] > 0
     items = crawl.store().search_items(ItemQuery(size=500, include_duplicates=True)).items
     gbk = [i for i in items if i.source == "demo_gbk"]
     assert all("\ufffd" not in i.title + i.text and any("\u4e00" <= c <= "\u9fff" for c in i.title) for i in gbk)
