@@ -36,8 +36,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # 4,159 items 0.802 at 8, 0.814 at 2, 0.815 at 1, 0.810 at 0.5; with 7,122 training
     # items (lexicon weight 0.1) 0.875 at 4 and 2, 0.870 at 1. Random folds share writers,
     # so they reward each writer's habits; with folds grouped by writer (no writer on
-    # both sides, the question "does it carry over to posts written elsewhere?") C 1 and
-    # 2 tie at 0.857, and 1 keeps risk-3 recall higher (0.969 vs 0.966).
+    # both sides, the question "does it carry over to posts written elsewhere?"; files
+    # grouped a,d-h / b,i-m / c,n-r) C 1 and 2 tie at 0.857, and 1 keeps risk-3 recall
+    # higher (0.969 vs 0.966).
     # category: 16, 32, 64 gave macro-F1 0.808, 0.810, 0.807 (random folds, 7,122 items).
     "C": {"relevant": 16.0, "category": 32.0, "risk": 1.0, "risk_high": 1.0, "rumor": 8.0,
           "sentiment": 4.0},
