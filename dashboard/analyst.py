@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from store import StoreError
+from store import AuditEntry, StoreError
 
 from .auth import role_required
 from .context import get_services, get_store
@@ -130,7 +130,8 @@ def models() -> Any:
         except Exception as exc:  # the registry is another package: show, don't crash
             current_app.logger.exception("list_models failed")
             error = f"读取模型列表失败：{exc}"
-    return render_template("models.html", rows=rows, services=services, error=error)
+    trail = get_store().audit_log(target_type="model", limit=50)
+    return render_template("models.html", rows=rows, services=services, error=error, trail=trail)
 
 
 def _run(name: str, call: Any, *args: Any) -> tuple[bool, Any]:
@@ -148,11 +149,43 @@ def _run(name: str, call: Any, *args: Any) -> tuple[bool, Any]:
     return True, result
 
 
+def _active_version() -> str | None:
+    """The version the registry has active now, or None when it cannot say."""
+    list_models = get_services().list_models
+    if list_models is None:
+        return None
+    try:
+        return next((str(m.get("version")) for m in list_models() if m.get("active")), None)
+    except Exception:  # the registry is another package; the audit entry just lacks "before"
+        current_app.logger.exception("list_models failed")
+        return None
+
+
+def _audit_model(action: str, before: str | None, version: Any, note: str | None = None) -> None:
+    """Model changes belong in the audit trail with everything else an analyst changes.
+    The change itself has happened: a store that is down only costs the entry (logged)."""
+    version = version if isinstance(version, str) and version else None
+    entry = AuditEntry(
+        target_type="model", target_id=version or "-", action=action,
+        actor=current_user.username, at=datetime.now(UTC),
+        before={"version": before}, after={"version": version or before}, note=note,
+    )
+    try:
+        get_store().append_audit(entry)
+    except Exception:
+        current_app.logger.exception("audit entry for %s failed", action)
+        flash("操作已完成，但未能写入操作记录。", "error")
+
+
 @bp.route("/models/retrain", methods=["POST"])
 @role_required("analyst")
 def retrain() -> Any:
+    before = _active_version()
     ok, version = _run("retrain", get_services().retrain)
     if ok:
+        # training runs in the background: the registry's answer is a message, and the
+        # new version is recorded by the trainer when it is done
+        _audit_model("retrain", before, None, note=str(version) if version else None)
         flash(f"重新训练：{version or '已完成'}。", "success")
     return redirect(url_for("analyst.models"))
 
@@ -163,16 +196,21 @@ def activate() -> Any:
     version = request.form.get("version", "").strip()
     if not version:
         flash("请指定要启用的模型版本。", "error")
-    elif _run("activate_model", get_services().activate_model, version)[0]:
-        flash(f"已启用模型 {version}。", "success")
+    else:
+        before = _active_version()
+        if _run("activate_model", get_services().activate_model, version)[0]:
+            _audit_model("activate_model", before, version)
+            flash(f"已启用模型 {version}。", "success")
     return redirect(url_for("analyst.models"))
 
 
 @bp.route("/models/rollback", methods=["POST"])
 @role_required("analyst")
 def rollback() -> Any:
+    before = _active_version()
     ok, result = _run("rollback_model", get_services().rollback_model)
     if ok:
+        _audit_model("rollback_model", before, result)
         suffix = f"：{result}" if isinstance(result, str) else ""
         flash(f"已回滚到上一版本{suffix}。", "success")
     return redirect(url_for("analyst.models"))

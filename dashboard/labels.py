@@ -36,7 +36,8 @@ SOURCE_TYPE_LABELS = {
     "social": "社交媒体",
     "forum": "论坛",
 }
-TARGET_LABELS = {"item": "信息", "alert": "预警", "event": "事件", "user": "用户", "source": "来源"}
+TARGET_LABELS = {"item": "信息", "alert": "预警", "event": "事件", "user": "用户", "source": "来源",
+                 "model": "模型"}
 
 # Field names that may appear in audit before/after dicts.
 FIELD_LABELS = {
@@ -81,6 +82,8 @@ ACTION_LABELS = {
     "update_user": "修改用户",
     "login_locked": "登录锁定",
     "retrain": "重新训练",
+    "train_model": "训练完成",
+    "train_failed": "训练失败",
     "activate_model": "启用模型",
     "rollback_model": "回滚模型",
 }

@@ -111,7 +111,7 @@ class ItemPage:
 
 @dataclass
 class AuditEntry:
-    target_type: Literal["item", "alert", "event", "user", "source"]
+    target_type: Literal["item", "alert", "event", "user", "source", "model"]
     target_id: str
     action: str
     actor: str

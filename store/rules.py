@@ -30,7 +30,7 @@ from .model import (
 MAX_PAGE_SIZE = 1000
 ALERT_CHANGE_KEYS = frozenset({"status", "assignee", "notified"})
 USER_CHANGE_KEYS = frozenset({"password_hash", "role", "active", "display_name"})
-AUDIT_TARGETS = ("item", "alert", "event", "user", "source")
+AUDIT_TARGETS = ("item", "alert", "event", "user", "source", "model")
 # Never copy secrets into the audit log.
 _REDACTED = "***"
 

@@ -135,3 +135,21 @@ def test_missing_services_are_shown_as_unavailable(store, login):
     token = __import__("re").search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     c.post("/models/retrain", data={"csrf_token": token})
     assert "该功能未配置，暂不可用" in c.get("/models").get_data(as_text=True)
+
+
+def test_model_actions_are_in_the_audit_trail(as_user, post, store, seeded):
+    analyst = as_user("analyst")
+    post(analyst, "/models/retrain", {}, page="/models")
+    post(analyst, "/models/activate", {"version": "v1"}, page="/models")
+    post(analyst, "/models/rollback", {}, page="/models")
+    post(analyst, "/models/activate", {"version": "v9"}, page="/models")  # fails: no entry
+    trail = store.audit_log(target_type="model")
+    assert [(e.action, e.target_id, e.actor) for e in trail] == [
+        ("rollback_model", "v1", "analyst"),
+        ("activate_model", "v1", "analyst"),
+        ("retrain", "-", "analyst"),
+    ]
+    assert trail[1].before == {"version": "v2"} and trail[1].after == {"version": "v1"}
+    assert trail[2].note == "v3"
+    html = analyst.get("/models").get_data(as_text=True)
+    assert "模型操作记录" in html and "启用模型" in html and "回滚模型" in html
