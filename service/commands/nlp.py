@@ -181,17 +181,42 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _switch_model(settings: Settings, change: Callable[[Any], str], failed: str, done: str) -> int:
+def _switch_model(
+    settings: Settings, change: Callable[[Any], str], action: str, failed: str, done: str
+) -> int:
     """Activate and rollback differ only in the registry call and the words shown."""
     from nlp.registry import RegistryError
 
+    registry = _registry(settings)
+    before = registry.active()
     try:
-        version = change(_registry(settings))
+        version = change(registry)
     except RegistryError as exc:
         _say(f"{failed}：{exc}")
         return 1
     print(f"{done} {version}")
+    _audit_model_change(settings, action, before, version)
     return 0
+
+
+def _audit_model_change(settings: Settings, action: str, before: str | None, version: str) -> None:
+    """The same audit entry the dashboard writes; the switch stands even when the store
+    cannot be reached (it is said on stderr)."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from service.wiring import open_store_from
+    from store import AuditEntry
+
+    entry = AuditEntry(
+        target_type="model", target_id=version, action=action, actor=f"命令行:{getpass.getuser()}",
+        at=datetime.now(UTC), before={"version": before}, after={"version": version},
+    )
+    try:
+        with open_store_from(settings) as store:
+            store.append_audit(entry)
+    except Exception as exc:
+        _say(f"模型已切换，但未能写入操作记录（{exc}）")
 
 
 def _activate(registry: Any, version: str) -> str:
@@ -200,11 +225,11 @@ def _activate(registry: Any, version: str) -> str:
 
 
 def cmd_models_activate(args: argparse.Namespace, settings: Settings) -> int:
-    return _switch_model(settings, lambda r: _activate(r, args.version), "无法启用", "已启用模型")
+    return _switch_model(settings, lambda r: _activate(r, args.version), "activate_model", "无法启用", "已启用模型")
 
 
 def cmd_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    return _switch_model(settings, lambda r: r.rollback(), "无法回退", "已回退到模型")
+    return _switch_model(settings, lambda r: r.rollback(), "rollback_model", "无法回退", "已回退到模型")
 
 
 # ---- evaluate --------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from nlp.data import load_labeled, split
 
@@ -64,3 +65,30 @@ def test_evaluate_rejects_bad_data_file(cli, model_dir, tmp_path):
     proc = cli(["evaluate", "--data", str(f)], model_dir)
     assert proc.returncode == 2
     assert f"{f}:1:" in proc.stderr
+
+
+def test_models_activate_from_the_cli_is_audited(model_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from store import StoreConfig, open_store
+
+    repo = Path(__file__).resolve().parents[2]
+    db = tmp_path / "audit.db"
+    env = {k: v for k, v in os.environ.items() if k != "YUQING_ES_URL"}
+    env |= {"YUQING_MODEL_DIR": str(model_dir), "YUQING_SQLITE_PATH": str(db), "PYTHONPATH": str(repo)}
+
+    def yuqing(*args):
+        return subprocess.run([sys.executable, "-m", "service.commands.nlp", *args], capture_output=True,
+                              text=True, cwd=repo, env=env, timeout=120)
+
+    version = [ln.split()[1] for ln in yuqing("models", "list").stdout.splitlines() if ln.startswith("*")][0]
+    proc = yuqing("models", "activate", version)
+    assert proc.returncode == 0, proc.stderr
+    assert yuqing("models", "rollback").returncode == 1  # nothing to roll back to: no entry
+    store = open_store(StoreConfig(sqlite_path=str(db)))
+    [entry] = store.audit_log(target_type="model")
+    store.close()
+    assert entry.action == "activate_model" and entry.target_id == version
+    assert entry.actor.startswith("命令行:") and entry.after == {"version": version}
