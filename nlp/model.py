@@ -22,6 +22,7 @@ from nlp.features import build_features, feature_terms, join_title, prepare
 from nlp.lexicon import GROUP_LABELS
 from nlp.normalize import detect_script
 from nlp.places import find_district
+from nlp.risk_decision import combine_high, decide_risk, prob_of, tune_threshold
 
 # Stripped from the ends of character n-grams shown as explanation terms.
 _EDGE_PUNCT = " ，。！？、：；“”‘’（）()《》【】…—~,.!?:;\"'-"
@@ -45,7 +46,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # risk >= 2 is decided by its own binary model (P >= threshold), the level
     # within each side by the 4-level model: the target question "does this need
     # a warning?" gets a model trained for exactly that.
-    # "auto": chosen by cross-validation on the training items (see _tune_threshold)
+    # "auto": chosen by cross-validation on the training items (see nlp.risk_decision.tune_threshold)
     "risk_ge2_threshold": "auto",
     "risk3_recall_floor": 0.95,  # the target itself
     # Decide "risk >= 2" on P(relevant) x P(risk >= 2 | relevant), the probability that
@@ -165,17 +166,14 @@ def train_bundle(
                 levels = np.array([int(it["risk"]) for it in items])[mask]
                 weight = np.where(levels == 3, float(p["risk3_weight"]), 1.0)
             clf.fit(xt[mask], y, sample_weight=weight)
-            if task == "risk_high" and p["risk_ge2_threshold"] == "auto" and not p["risk_joint_relevance"]:
-                levels = np.array([int(it["risk"]) for it in items])[mask]
-                multi = pipelines["risk"].named_steps["clf"] if "risk" in pipelines else None
-                p["risk_ge2_threshold"] = _tune_threshold(clf, multi, xt[mask], y, levels, weight, p)
-                say(f"risk >= 2 threshold from cross-validation: {p['risk_ge2_threshold']:.2f}")
         pipelines[task] = Pipeline([("features", union), ("clf", clf)])
     if p["risk_ge2_threshold"] == "auto" and isinstance(
         getattr(pipelines.get("risk_high"), "named_steps", {}).get("clf"), LogisticRegression
     ):
-        p["risk_ge2_threshold"] = _tune_joint_threshold(x, x_risk, items, p)
-        say(f"threshold of P(relevant) x P(risk >= 2) from cross-validation: {p['risk_ge2_threshold']:.2f}")
+        risk_rows, _ = _targets(items, "risk", bool(p["risk_on_all"]))
+        p["risk_ge2_threshold"] = tune_threshold(x, x_risk, items, risk_rows, p)
+        score = "P(relevant) x P(risk >= 2)" if p["risk_joint_relevance"] else "P(risk >= 2)"
+        say(f"threshold of {score} from cross-validation: {p['risk_ge2_threshold']:.2f}")
     if p["risk_ge2_threshold"] == "auto":  # no risk >= 2 model was trained
         p["risk_ge2_threshold"] = 0.5
     say(f"trained {len(pipelines)} task models in {time.perf_counter() - t0:.1f}s")
@@ -238,95 +236,6 @@ def _cue_terms(cues: CueFeatures | None, categories: list[str]) -> np.ndarray:
         f"{n}·{GROUP_LABELS.get('cat:' + c, '其他')}" for c in categories for n in names
     ]
     return np.array(names + inter, dtype=object)
-
-
-def _tune_threshold(
-    clf: LogisticRegression,
-    multi: Any,
-    x: sp.csr_matrix,
-    y: np.ndarray,
-    levels: np.ndarray,
-    weight: np.ndarray | None,
-    p: dict[str, Any],
-) -> float:
-    """Threshold for P(risk >= 2) from out-of-fold predictions on the training items:
-    the best F1 among thresholds that keep recall of risk-3 items at the floor."""
-    from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold
-
-    if min(np.sum(y), np.sum(~y)) < 3:
-        return 0.5
-    oof = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
-    for tr, te in folds.split(x, y):
-        m = clone(clf)
-        m.fit(x[tr], y[tr], sample_weight=None if weight is None else weight[tr])
-        p_bin = m.predict_proba(x[te])[:, list(m.classes_).index(True)]
-        p_multi = None
-        if isinstance(multi, LogisticRegression):
-            mm = clone(multi).fit(x[tr], levels[tr])
-            p_multi = (mm.predict_proba(x[te]), [int(c) for c in mm.classes_])
-        oof[te] = _combine_high(p_bin, p_multi)
-    return _best_threshold(oof, y, levels, float(p["risk3_recall_floor"]))
-
-
-def _best_threshold(score: np.ndarray, y: np.ndarray, levels: np.ndarray, floor: float) -> float:
-    """The threshold with the best F1 of (score >= t) among those keeping risk-3 recall >= floor."""
-    best, best_f1 = 0.5, -1.0
-    for t in np.arange(0.30, 0.71, 0.02):
-        pred = score >= t
-        tp = np.sum(pred & y)
-        f1 = 2 * tp / max(np.sum(pred) + np.sum(y), 1)
-        r3 = np.mean(pred[levels == 3]) if np.any(levels == 3) else 1.0
-        if r3 >= floor and f1 > best_f1 + 1e-9:
-            best, best_f1 = float(t), float(f1)
-    return round(best, 2)
-
-
-def _tune_joint_threshold(
-    x: sp.csr_matrix, x_risk: sp.csr_matrix, items: Sequence[dict[str, Any]], p: dict[str, Any]
-) -> float:
-    """Threshold for P(relevant) x P(risk >= 2 | relevant), from out-of-fold predictions
-    on all training items (irrelevant ones count as risk 0, as in the evaluation)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    rel = np.array([bool(it["relevant"]) for it in items])
-    levels = np.array([int(it["risk"]) if it["relevant"] else 0 for it in items])
-    y = levels >= 2
-    if min(np.sum(y), np.sum(~y)) < 3 or len(set(levels[rel])) < 2:
-        return 0.5
-    weight = np.where(levels == 3, float(p["risk3_weight"]), 1.0)
-
-    def fit(c: float, xs: sp.csr_matrix, ys: np.ndarray, w: np.ndarray | None = None) -> LogisticRegression:
-        m = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="lbfgs")
-        return m.fit(xs, ys, sample_weight=w)
-
-    oof = np.zeros(len(items))
-    for tr, te in StratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(x, levels):
-        rel_tr = tr[rel[tr]]
-        if len(set(y[rel_tr])) < 2 or len(set(rel[tr])) < 2:
-            return 0.5
-        m_rel = fit(p["C"]["relevant"], x[tr], rel[tr])
-        m_bin = fit(p["C"]["risk_high"], x_risk[rel_tr], y[rel_tr], weight[rel_tr])
-        m_multi = fit(p["C"]["risk"], x_risk[rel_tr], levels[rel_tr])
-        p_rel = _prob_of(m_rel.predict_proba(x[te]), list(m_rel.classes_), True)
-        p_bin = _prob_of(m_bin.predict_proba(x_risk[te]), list(m_bin.classes_), True)
-        p_multi = (m_multi.predict_proba(x_risk[te]), [int(c) for c in m_multi.classes_])
-        oof[te] = p_rel * _combine_high(p_bin, p_multi)
-    return _best_threshold(oof, y, levels, float(p["risk3_recall_floor"]))
-
-
-def _combine_high(
-    p_bin: np.ndarray, p_multi: tuple[np.ndarray, list[int]] | None
-) -> np.ndarray:
-    """P(risk >= 2): mean of the binary model and P(2) + P(3) of the 4-level model.
-    Measured on out-of-fold training predictions: the mean beats either alone at
-    every threshold tried (F1 +0.005, same risk-3 recall)."""
-    if p_multi is None:
-        return p_bin
-    proba, levels = p_multi
-    high = sum((proba[:, k] for k, lv in enumerate(levels) if lv >= 2), np.zeros(len(p_bin)))
-    return (p_bin + high) / 2
 
 
 def _weights(clf: Any) -> np.ndarray | None:
@@ -393,16 +302,16 @@ class Classifier:
         x_risk = self._risk_matrix(x, norm, probs["category"], classes["category"])
         probs |= {t: self._clf(t).predict_proba(x_risk) for t in tasks if t in RISK_TASKS}
 
-        rel_p = _prob_of(probs["relevant"], classes["relevant"], True)
+        rel_p = prob_of(probs["relevant"], classes["relevant"], True)
         relevant = rel_p >= p["relevant_threshold"]
-        rumor_p = _prob_of(probs["rumor"], classes["rumor"], True)
+        rumor_p = prob_of(probs["rumor"], classes["rumor"], True)
         rumor = rumor_p >= p["rumor_threshold"]
 
         cat_idx = probs["category"].argmax(axis=1)
         risk_levels = [int(c) for c in classes["risk"]]
         p_high = (
-            _combine_high(
-                _prob_of(probs["risk_high"], classes["risk_high"], True),
+            combine_high(
+                prob_of(probs["risk_high"], classes["risk_high"], True),
                 (probs["risk"], [int(c) for c in classes["risk"]]),
             )
             if "risk_high" in probs
@@ -410,7 +319,7 @@ class Classifier:
         )
         if p_high is not None and p.get("risk_joint_relevance", False):
             p_high = rel_p * p_high
-        risk_pred, risk_idx = _decide_risk(probs["risk"], risk_levels, p["risk_ge2_threshold"], p_high)
+        risk_pred, risk_idx = decide_risk(probs["risk"], risk_levels, p["risk_ge2_threshold"], p_high)
         sent_idx = probs["sentiment"].argmax(axis=1)
 
         chosen = {
@@ -517,38 +426,5 @@ class Classifier:
         return out
 
 
-def _prob_of(proba: np.ndarray, classes: list[Any], label: Any) -> np.ndarray:
-    if label in classes:
-        return proba[:, classes.index(label)]
-    return np.zeros(proba.shape[0])
-
-
 def _dist(classes: Sequence[Any], row: np.ndarray) -> dict[str, float]:
     return {str(c): round(float(v), 4) for c, v in zip(classes, row, strict=True)}
-
-
-def _decide_risk(
-    proba: np.ndarray, levels: list[int], ge2_threshold: float, p_high: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Ordinal decision: first 'is it >= 2?' (from the binary model's P, else P(2)+P(3)),
-    then the level within that side from the 4-level model.
-
-    Returns (levels, column index of the chosen level) per row.
-    """
-    col = {lv: k for k, lv in enumerate(levels)}
-    n = proba.shape[0]
-
-    def pcol(lv: int) -> np.ndarray:
-        return proba[:, col[lv]] if lv in col else np.zeros(n)
-
-    high = pcol(2) + pcol(3) if p_high is None else p_high
-    is_high = high >= ge2_threshold if (2 in col or 3 in col) else np.zeros(n, bool)
-    high_level = np.where(pcol(3) >= pcol(2), 3, 2)
-    low_level = np.where(pcol(1) >= pcol(0), 1, 0)
-    level = np.where(is_high, high_level, low_level)
-    # A level the model never saw cannot be chosen: fall back to the argmax.
-    known = np.isin(level, levels)
-    argmax_levels = np.array(levels)[proba.argmax(axis=1)]
-    level = np.where(known, level, argmax_levels)
-    idx = np.array([col[int(lv)] for lv in level])
-    return level, idx
