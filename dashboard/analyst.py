@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from store import AuditEntry, StoreError
+from store import StoreError, model_change
 
 from .auth import role_required
 from .context import get_services, get_store
@@ -165,13 +165,8 @@ def _audit_model(action: str, before: str | None, version: Any, note: str | None
     """Model changes belong in the audit trail with everything else an analyst changes.
     The change itself has happened: a store that is down only costs the entry (logged)."""
     version = version if isinstance(version, str) and version else None
-    entry = AuditEntry(
-        target_type="model", target_id=version or "-", action=action,
-        actor=current_user.username, at=datetime.now(UTC),
-        before={"version": before}, after={"version": version or before}, note=note,
-    )
     try:
-        get_store().append_audit(entry)
+        get_store().append_audit(model_change(action, current_user.username, version, before, note))
     except Exception:
         current_app.logger.exception("audit entry for %s failed", action)
         flash("操作已完成，但未能写入操作记录。", "error")

@@ -11,11 +11,10 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from service.settings import Settings, load_settings
-from store import AuditEntry, Item, Store, open_store
+from store import Item, Store, model_change, open_store
 
 log = logging.getLogger(__name__)
 
@@ -129,26 +128,25 @@ class Retrainer:
         threading.Thread(target=self._train, name="retrain", daemon=True).start()
         return "已开始后台训练，完成后新版本出现在模型列表中"
 
-    def _audit(self, action: str, version: str | None, note: str) -> None:
-        entry = AuditEntry(
-            target_type="model", target_id=version or "-", action=action, actor="system",
-            at=datetime.now(UTC), after={"version": version}, note=note,
-        )
+    def _audit(self, action: str, version: str | None, before: str | None, note: str) -> None:
         try:
-            self.store.append_audit(entry)
+            self.store.append_audit(model_change(action, "system", version, before, note))
         except Exception:  # the model is trained either way; the log keeps the record
             log.exception("audit entry for %s failed", action)
 
     def _train(self) -> None:
+        before = None
         try:
+            registry = model_registry(self.settings)
+            before = registry.active()
             items = [analyst_training_row(i) for i in self.store.labeled_items()]
-            self.last_result = model_registry(self.settings).train(extra_items=items)
+            self.last_result = registry.train(extra_items=items)
             log.info("retrained model %s with %d analyst labels", self.last_result, len(items))
-            self._audit("train_model", self.last_result, f"含分析员标注 {len(items)} 条")
+            self._audit("train_model", self.last_result, before, f"含分析员标注 {len(items)} 条")
         except Exception as exc:
             log.exception("retraining failed")
             self.last_result = None
-            self._audit("train_failed", None, str(exc)[:500])
+            self._audit("train_failed", None, before, str(exc)[:500])
         finally:
             self._lock.release()
 

@@ -23,6 +23,7 @@ from .model import (
     SourceHealth,
     User,
     item_id_for,
+    model_change,
     utcnow,
 )
 
@@ -61,5 +62,5 @@ __all__ = [
     "AGG_FIELDS", "ALERT_STATUSES", "HANDLING_STATUSES", "ROLES", "Alert", "AlertQuery",
     "AuditEntry", "Event", "Item", "ItemPage", "ItemQuery", "NotFound", "SourceHealth",
     "Store", "StoreConfig", "StoreError", "StoreUnavailable", "User", "item_id_for",
-    "open_store", "utcnow",
+    "model_change", "open_store", "utcnow",
 ]

@@ -122,6 +122,18 @@ class AuditEntry:
     id: str | None = None
 
 
+def model_change(
+    action: str, actor: str, version: str | None, before: str | None, note: str | None = None
+) -> AuditEntry:
+    """The audit entry of a change to the classifier model (retrain, activate, rollback,
+    a finished or failed training). `version` is the version the change produced (None
+    when it produced none, e.g. a failure); `before` the version active before it."""
+    return AuditEntry(
+        target_type="model", target_id=version or "-", action=action, actor=actor, at=utcnow(),
+        before={"version": before}, after={"version": version or before}, note=note,
+    )
+
+
 @dataclass
 class Alert:
     id: str

@@ -203,15 +203,11 @@ def _audit_model_change(settings: Settings, action: str, before: str | None, ver
     """The same audit entry the dashboard writes; the switch stands even when the store
     cannot be reached (it is said on stderr)."""
     import getpass
-    from datetime import UTC, datetime
 
     from service.wiring import open_store_from
-    from store import AuditEntry
+    from store import model_change
 
-    entry = AuditEntry(
-        target_type="model", target_id=version, action=action, actor=f"命令行:{getpass.getuser()}",
-        at=datetime.now(UTC), before={"version": before}, after={"version": version},
-    )
+    entry = model_change(action, f"命令行:{getpass.getuser()}", version, before)
     try:
         with open_store_from(settings) as store:
             store.append_audit(entry)
