@@ -15,6 +15,8 @@ from typing import Any
 
 from datasketch import MinHash, MinHashLSH
 
+from nlp.data import split_key
+
 SHINGLE = 3
 # Pairs at or above this share most of their wording. Measured on the packaged data:
 # no train/held-out pair reaches 0.5; the closest distinct items (two court notices
@@ -52,8 +54,6 @@ def near_copies(
     LSH only proposes candidates (it can miss a few pairs near the threshold and
     proposes extra ones); the exact Jaccard of each candidate decides.
     """
-    from nlp.data import split_key
-
     left_sh = [_shingles(split_key(it)) for it in left]
     right_sh = [_shingles(split_key(it)) for it in right]
     # A lower LSH threshold than the exact one: fewer pairs slip through the banding.
